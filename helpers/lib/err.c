@@ -1,0 +1,100 @@
+/* err.c - one-line messages on stderr, "PROG: message" */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "kc.h"
+
+const char *kc_prog = "kc";
+
+static void
+vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t n = strlen(fmt);
+
+	fflush(stdout);
+	fprintf(stderr, "%s: %s", kc_prog, prefix);
+	vfprintf(stderr, fmt, ap);
+	if (n > 0 && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(saved));
+	fputc('\n', stderr);
+}
+
+int
+kc_err(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void
+kc_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+_Noreturn void
+kc_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+const char *
+kc_ssl_reason(void)
+{
+	unsigned long e, last = 0;
+	const char *r;
+
+	while ((e = ERR_get_error()) != 0)
+		if (last == 0)
+			last = e;
+	if (last == 0)
+		return "unknown error";
+	r = ERR_reason_error_string(last);
+	return r != NULL ? r : "unknown error";
+}
+
+int
+kc_ssl_err(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", kc_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", kc_ssl_reason());
+	return code;
+}
+
+_Noreturn void
+kc_usage(const char *text, int code)
+{
+	FILE *fp = code == KC_OK ? stdout : stderr;
+
+	if (code == KC_OK) {
+		fputs(text, fp);
+		exit(kc_close_stdout());
+	}
+	/* on error only the Usage: line(s), up to the first blank line */
+	const char *end = strstr(text, "\n\n");
+	fwrite(text, 1, end != NULL ? (size_t)(end - text) + 1 : strlen(text), fp);
+	exit(code);
+}

@@ -1,0 +1,148 @@
+/* file.c - reading whole files, atomic writes */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kc.h"
+
+int
+kc_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
+{
+	int fd, e = 0;
+	struct stat st;
+	size_t n = 0, cap = 4096;
+	unsigned char *b;
+	ssize_t r;
+
+	*buf = NULL;
+	*len = 0;
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno;
+	if (fstat(fd, &st) != 0) {
+		e = errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		e = EISDIR;
+		goto out;
+	}
+	b = kc_xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (cap >= max + 1) {
+				e = EFBIG;
+				kc_wipe_free(b, cap);
+				goto out;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			b = kc_xrealloc(b, cap);
+		}
+		r = read(fd, b + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			kc_wipe_free(b, cap);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+out:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return e;
+}
+
+int
+kc_path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static int
+write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+kc_write_atomic(const char *path, const void *buf, size_t len, mode_t mode, int exclusive)
+{
+	char *copy = kc_xstrdup(path), *tmp = NULL;
+	const char *dir = dirname(copy);
+	int fd = -1, dfd = -1, rc = KC_ESYS, e;
+
+	tmp = kc_xasprintf("%s/.kc-tmp.XXXXXX", dir);
+	if ((fd = mkstemp(tmp)) < 0) {
+		kc_err(KC_ESYS, "cannot create a file in '%s':", dir);
+		goto fail;
+	}
+	if (fchmod(fd, mode) != 0 || write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
+		kc_err(KC_ESYS, "cannot write '%s':", path);
+		goto fail;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		kc_err(KC_ESYS, "cannot write '%s':", path);
+		goto fail;
+	}
+	fd = -1;
+	if (exclusive) {
+		/* link() never replaces: the existing file wins a race */
+		if (link(tmp, path) != 0) {
+			e = errno;
+			if (e == EEXIST)
+				rc = KC_EINPUT;
+			else
+				kc_err(KC_ESYS, "cannot create '%s':", path);
+			unlink(tmp);
+			errno = e;
+			goto out;
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path) != 0) {
+		kc_err(KC_ESYS, "cannot replace '%s':", path);
+		goto fail;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	rc = KC_OK;
+	goto out;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (tmp != NULL)
+		unlink(tmp);
+	errno = e;
+out:
+	free(tmp);
+	free(copy);
+	return rc;
+}

@@ -1,0 +1,99 @@
+/* kc.h - the small shared library of the kc helpers */
+#ifndef KC_H
+#define KC_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#ifndef KC_VERSION
+#define KC_VERSION "0.0.0"
+#endif
+
+/* exit codes: STYLE.md section 4 */
+enum kc_exit {
+	KC_OK = 0,
+	KC_EFAIL = 1,	/* ran fine, the answer is no */
+	KC_EUSAGE = 2,	/* bad command line */
+	KC_EINPUT = 3,	/* bad input data */
+	KC_ESYS = 4,	/* local system */
+	KC_ENET = 5,	/* could not reach */
+	KC_EAPI = 6,	/* the server answered with an error */
+	KC_ETLS = 7,	/* TLS handshake or peer certificate */
+	KC_EPEER = 8,	/* not a Kuscia gateway, or the wrong one */
+	KC_ETIMEOUT = 124
+};
+
+#define KC_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+extern const char *kc_prog;
+
+/* err.c: "PROG: message"; a format ending in ':' appends strerror(errno) */
+int kc_err(int code, const char *fmt, ...) KC_PRINTF(2, 3);	/* returns code */
+void kc_warn(const char *fmt, ...) KC_PRINTF(1, 2);		/* "PROG: warning: ..." */
+_Noreturn void kc_die(int code, const char *fmt, ...) KC_PRINTF(2, 3);
+int kc_ssl_err(int code, const char *fmt, ...) KC_PRINTF(2, 3);	/* appends OpenSSL's reason */
+const char *kc_ssl_reason(void);	/* reason of the last OpenSSL error, queue cleared */
+/* usage text printed to stdout (code 0) or stderr (otherwise), then exit(code) */
+_Noreturn void kc_usage(const char *text, int code);
+
+/* mem.c: allocators that die on OOM (minisign xmalloc) */
+void *kc_xmalloc(size_t n);
+void *kc_xcalloc(size_t n, size_t m);
+void *kc_xrealloc(void *p, size_t n);
+char *kc_xstrdup(const char *s);
+char *kc_xasprintf(const char *fmt, ...) KC_PRINTF(1, 2);
+void kc_wipe_free(void *p, size_t n);	/* OPENSSL_cleanse, then free */
+
+/* json.c */
+int kc_json_print(json_t *doc);	/* owns doc */
+int kc_output_valid(const char *o);	/* "text" or "json"; prints why not */
+int kc_close_stdout(void);	/* flush and close stdout: KC_OK or KC_ESYS */
+int kc_exit_with(int rc);	/* kc_close_stdout() folded into rc */
+
+/* file.c */
+#define KC_MAX_FILE (16u << 20)
+/* read a whole file ("-" = stdin) into a NUL-terminated buffer; 0 or an errno value
+ * (EISDIR for a directory, EFBIG past max); prints nothing */
+int kc_read_file(const char *path, size_t max, unsigned char **buf, size_t *len);
+/* write buf to path atomically: temp file in the same folder, fsync, rename, fsync folder.
+ * KC_OK or KC_ESYS (message printed). With exclusive, an existing path is refused with
+ * KC_EINPUT and EEXIST left in errno (nothing printed for that case). */
+int kc_write_atomic(const char *path, const void *buf, size_t len, mode_t mode, int exclusive);
+int kc_path_exists(const char *path);
+
+/* root.c: KUSCIA_ROOT resolution (CONTRACTS section 1) */
+const char *kc_root(void);
+char *kc_root_path(const char *rel);	/* "$KUSCIA_ROOT/rel", free it */
+
+/* id.c: domain IDs (CONTRACTS section 3) */
+const char *kc_domain_id_problem(const char *id);	/* NULL when valid, else why not */
+
+/* pki.c: OpenSSL helpers shared by kc-cert and kc-token */
+enum kc_cert_reason {
+	KC_CERT_OK = 0,
+	KC_CERT_UNREADABLE,
+	KC_CERT_NOT_PEM,
+	KC_CERT_CN_MISMATCH,
+	KC_CERT_EXPIRED,
+	KC_CERT_NOT_YET_VALID,
+	KC_CERT_NOT_RSA,
+	KC_CERT_KEY_MISMATCH
+};
+const char *kc_cert_reason_word(enum kc_cert_reason r);	/* "unreadable", ... or NULL for OK */
+/* parse exactly one PEM certificate; NULL when the buffer is not one (nothing printed) */
+X509 *kc_cert_from_pem(const unsigned char *buf, size_t len);
+/* parse a private key, PEM PKCS#1 or PKCS#8 (unencrypted); NULL when not one */
+EVP_PKEY *kc_key_from_pem(const unsigned char *buf, size_t len);
+char *kc_cert_cn(const X509 *x);	/* subject CN, or NULL; free it */
+/* base64 (standard alphabet, padding, no newlines) of len bytes; free it */
+char *kc_b64(const unsigned char *buf, size_t len);
+/* decode standard base64, whitespace ignored; NULL on bad input */
+unsigned char *kc_unb64(const char *text, size_t *outlen);
+
+#endif

@@ -1,0 +1,134 @@
+/* pki.c - certificates, keys and base64 on OpenSSL */
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "kc.h"
+
+static const char *const reason_words[] = {
+	[KC_CERT_OK] = NULL,
+	[KC_CERT_UNREADABLE] = "unreadable",
+	[KC_CERT_NOT_PEM] = "not-pem",
+	[KC_CERT_CN_MISMATCH] = "cn-mismatch",
+	[KC_CERT_EXPIRED] = "expired",
+	[KC_CERT_NOT_YET_VALID] = "not-yet-valid",
+	[KC_CERT_NOT_RSA] = "not-rsa",
+	[KC_CERT_KEY_MISMATCH] = "key-mismatch",
+};
+
+const char *
+kc_cert_reason_word(enum kc_cert_reason r)
+{
+	return (size_t)r < sizeof reason_words / sizeof reason_words[0] ? reason_words[r] : NULL;
+}
+
+X509 *
+kc_cert_from_pem(const unsigned char *buf, size_t len)
+{
+	BIO *b;
+	X509 *x;
+
+	if (len > INT32_MAX || (b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		return NULL;
+	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	ERR_clear_error();
+	return x;
+}
+
+EVP_PKEY *
+kc_key_from_pem(const unsigned char *buf, size_t len)
+{
+	BIO *b;
+	EVP_PKEY *k;
+
+	if (len > INT32_MAX || (b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		return NULL;
+	/* an empty passphrase callback: an encrypted key fails instead of prompting */
+	k = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"");
+	BIO_free(b);
+	ERR_clear_error();
+	return k;
+}
+
+char *
+kc_cert_cn(const X509 *x)
+{
+	const X509_NAME *n = X509_get_subject_name(x);
+	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+	const ASN1_STRING *s;
+	unsigned char *utf8 = NULL;
+	int len;
+	char *cn;
+
+	if (i < 0)
+		return NULL;
+	s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i));
+	if ((len = ASN1_STRING_to_UTF8(&utf8, s)) < 0)
+		return NULL;
+	if (memchr(utf8, '\0', (size_t)len) != NULL) {
+		OPENSSL_free(utf8);
+		return NULL;
+	}
+	cn = kc_xmalloc((size_t)len + 1);
+	memcpy(cn, utf8, (size_t)len);
+	cn[len] = '\0';
+	OPENSSL_free(utf8);
+	return cn;
+}
+
+char *
+kc_b64(const unsigned char *buf, size_t len)
+{
+	size_t out;
+	char *s;
+
+	if (len > (SIZE_MAX / 4) * 3 - 3 || len > INT32_MAX)
+		kc_die(KC_ESYS, "input too large to encode");
+	out = 4 * ((len + 2) / 3);
+	s = kc_xmalloc(out + 1);
+	if (EVP_EncodeBlock((unsigned char *)s, buf, (int)len) != (int)out)
+		kc_die(KC_ESYS, "base64 encoding failed");
+	s[out] = '\0';
+	return s;
+}
+
+unsigned char *
+kc_unb64(const char *text, size_t *outlen)
+{
+	size_t n = strlen(text), i, m = 0, pad = 0;
+	char *clean = kc_xmalloc(n + 1);
+	unsigned char *out;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		char c = text[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=') ||
+		    (pad > 0 && c != '=')) {
+			free(clean);
+			return NULL;
+		}
+		if (c == '=')
+			pad++;
+		clean[m++] = c;
+	}
+	if (m == 0 || m % 4 != 0 || pad > 2 || m > INT32_MAX) {
+		free(clean);
+		return NULL;
+	}
+	out = kc_xmalloc(m / 4 * 3 + 1);
+	r = EVP_DecodeBlock(out, (unsigned char *)clean, (int)m);
+	free(clean);
+	if (r < 0) {
+		free(out);
+		return NULL;
+	}
+	*outlen = (size_t)r - pad;
+	return out;
+}

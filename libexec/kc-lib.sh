@@ -1,0 +1,75 @@
+# kc-lib.sh - shared shell functions of kc's commands and drop-ins; sourced, never executed.
+# The caller has set KC_LIBEXEC and kc_here (the folder of the script itself) first.
+# shellcheck shell=sh
+
+# exit codes: STYLE.md section 4, the same numbers as enum kc_exit in helpers/lib/kc.h
+# shellcheck disable=SC2034 # used by the scripts that source this file
+{
+	KC_OK=0 KC_EFAIL=1 KC_EUSAGE=2 KC_EINPUT=3 KC_ESYS=4 KC_ENET=5 KC_EAPI=6 KC_ETLS=7
+	KC_EPEER=8 KC_ETIMEOUT=124
+}
+kc_prog=${0##*/}
+
+[ -z "${KC_DEBUG:-}" ] || set -x
+
+kc_die() { # CODE MESSAGE...
+	_kc_code=$1
+	shift
+	printf '%s: %s\n' "$kc_prog" "$*" >&2
+	exit "$_kc_code"
+}
+
+kc_warn() { # MESSAGE...
+	printf '%s: warning: %s\n' "$kc_prog" "$*" >&2
+}
+
+kc_help() { # print the script's header comment (its help)
+	sed -n '1d; /^#/!q; s/^# \{0,1\}//p' "$0"
+}
+
+kc_usage() { # CODE [MESSAGE...]: message and the Usage line on stderr, exit CODE
+	_kc_code=$1
+	shift
+	[ $# -eq 0 ] || printf '%s: %s\n' "$kc_prog" "$*" >&2
+	kc_help | sed -n '/^Usage:/,/^$/{ /^$/d; p; }' >&2
+	exit "$_kc_code"
+}
+
+kc_dry_run() { # true when KC_DRY_RUN is set and not 0
+	[ -n "${KC_DRY_RUN:-}" ] && [ "$KC_DRY_RUN" != 0 ]
+}
+
+kc_color() { # FD: true when colour may be written to file descriptor FD
+	[ -t "$1" ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]
+}
+
+kc_paint() { # COLOR TEXT: TEXT on stdout, in COLOR (green, red) only on a terminal
+	if kc_color 1; then
+		case $1 in
+		green) printf '\033[0;32m%s\033[0m\n' "$2" ;;
+		red) printf '\033[0;31m%s\033[0m\n' "$2" ;;
+		*) printf '%s\n' "$2" ;;
+		esac
+	else
+		printf '%s\n' "$2"
+	fi
+}
+
+# helpers first on PATH, data folder, KUSCIA_ROOT (CONTRACTS.md section 1)
+export KC_LIBEXEC
+PATH=$KC_LIBEXEC:$PATH
+if [ -z "${KC_DATADIR:-}" ]; then
+	if [ -d "$KC_LIBEXEC/../share/kc" ]; then
+		KC_DATADIR=$KC_LIBEXEC/../share/kc # source tree
+	else
+		KC_DATADIR=$KC_LIBEXEC/../../share/kc # installed
+	fi
+fi
+export KC_DATADIR
+if [ -z "${KUSCIA_ROOT:-}" ]; then
+	case ${kc_here:-} in
+	*/scripts/deploy | */scripts/user) KUSCIA_ROOT=${kc_here%/scripts/*} ;;
+	*) KUSCIA_ROOT=/home/kuscia ;;
+	esac
+fi
+export KUSCIA_ROOT
