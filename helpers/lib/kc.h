@@ -13,6 +13,16 @@
 
 #ifndef KC_VERSION
 #define KC_VERSION "0.0.0"
+/* endpoint.c: peer endpoint URLs, CONTRACTS.md section 4 */
+struct kc_endpoint {
+	char *host;
+	int port;
+	char *path;	/* pathPrefix, "/" by default */
+	int tls;
+};
+int kc_endpoint_parse(const char *url, struct kc_endpoint *ep);	/* prints why; KC_EINPUT */
+void kc_endpoint_free(struct kc_endpoint *ep);
+
 #endif
 
 /* exit codes: STYLE.md section 4 */
@@ -95,5 +105,22 @@ char *kc_cert_cn(const X509 *x);	/* subject CN, or NULL; free it */
 char *kc_b64(const unsigned char *buf, size_t len);
 /* decode standard base64, whitespace ignored; NULL on bad input */
 unsigned char *kc_unb64(const char *text, size_t *outlen);
+
+/* endpoint.c: peer endpoint URLs, CONTRACTS.md section 4 */
+struct kc_endpoint {
+	char *host;
+	int port;
+	char *path;	/* pathPrefix, "/" by default */
+	int tls;
+};
+int kc_endpoint_parse(const char *url, struct kc_endpoint *ep);	/* prints why; KC_EINPUT */
+void kc_endpoint_free(struct kc_endpoint *ep);
+
+/* pki.c, for kc-cert: private key from PEM or from the base64 of a PEM (kuscia.yaml's
+ * domainKeyData); NULL when neither (nothing printed) */
+EVP_PKEY *kc_key_from_data(const unsigned char *buf, size_t len);
+/* PKCS#8 PEM of a private key, NUL-terminated; wipe it with kc_wipe_free(p, *len + 1);
+ * NULL on error (OpenSSL's error queue left for kc_ssl_err) */
+char *kc_key_to_pem(EVP_PKEY *k, size_t *len);
 
 #endif
