@@ -123,4 +123,9 @@ EVP_PKEY *kc_key_from_data(const unsigned char *buf, size_t len);
  * NULL on error (OpenSSL's error queue left for kc_ssl_err) */
 char *kc_key_to_pem(EVP_PKEY *k, size_t *len);
 
+/* datadir.c: kc's data folder (templates ...), a string to free: $KC_DATADIR if set, else
+ * <exe dir>/../share/kc (source tree), else <exe dir>/../../share/kc (installed), else the
+ * compiled-in KC_DATADIR */
+char *kc_datadir(void);
+
 #endif
