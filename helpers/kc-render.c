@@ -10,8 +10,7 @@
 #include "kc.h"
 
 static const char usage_text[] =
-	"Usage: kc render TEMPLATE NAME=VALUE... NAME@=PATH...\n"
-	"       kc render --list TEMPLATE\n"
+	"Usage: kc render [--list] TEMPLATE [NAME=VALUE | NAME@=PATH]...\n"
 	"\n"
 	"Fill the slots of a JSON template and print the object as one line of JSON.\n"
 	"\n"
