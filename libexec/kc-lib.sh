@@ -9,6 +9,11 @@
 	KC_EPEER=8 KC_ETIMEOUT=124
 }
 kc_prog=${0##*/}
+# a drop-in's helpers speak under the drop-in's name (helpers/lib/err.c reads KC_PROG)
+case $kc_prog in
+*.sh) KC_PROG=$kc_prog && export KC_PROG ;;
+*) unset KC_PROG ;;
+esac
 
 [ -z "${KC_DEBUG:-}" ] || set -x
 
@@ -27,12 +32,28 @@ kc_help() { # print the script's header comment (its help)
 	sed -n '1d; /^#/!q; s/^# \{0,1\}//p' "$0"
 }
 
-kc_usage() { # CODE [MESSAGE...]: message and the Usage line on stderr, exit CODE
+kc_usage() { # CODE [MESSAGE...]: one line on stderr (the message, else the Usage line), exit CODE
 	_kc_code=$1
 	shift
-	[ $# -eq 0 ] || printf '%s: %s\n' "$kc_prog" "$*" >&2
-	kc_help | sed -n '/^Usage:/,/^$/{ /^$/d; p; }' >&2
+	if [ $# -gt 0 ]; then
+		printf '%s: %s\n' "$kc_prog" "$*" >&2
+	else
+		kc_help | sed -n '/^Usage:/{p;q;}' >&2
+	fi
 	exit "$_kc_code"
+}
+
+kc_check_id() { # WHAT ID: die (3) unless ID is a valid domain ID (CONTRACTS.md section 3)
+	_kc_why=
+	case $2 in
+	'') _kc_why='it is empty' ;;
+	*[!a-z0-9-]*) _kc_why="use only lower-case letters, digits and '-'" ;;
+	-* | *-) _kc_why="it must start and end with a lower-case letter or digit" ;;
+	default | kube-system | kube-public | kube-node-lease | master | cross-domain)
+		_kc_why='it is reserved by Kuscia' ;;
+	esac
+	[ -n "$_kc_why" ] || [ ${#2} -le 63 ] || _kc_why='it is longer than 63 characters'
+	[ -z "$_kc_why" ] || kc_die "$KC_EINPUT" "invalid $1 '$2': $_kc_why"
 }
 
 kc_dry_run() { # true when KC_DRY_RUN is set and not 0

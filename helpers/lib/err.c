@@ -9,6 +9,15 @@
 
 const char *kc_prog = "kc";
 
+/* a drop-in sets KC_PROG so that a helper's message carries the script's name */
+static const char *
+prog(void)
+{
+	const char *p = getenv("KC_PROG");
+
+	return p != NULL && *p != '\0' ? p : kc_prog;
+}
+
 static void
 vmsg(const char *prefix, const char *fmt, va_list ap)
 {
@@ -16,7 +25,7 @@ vmsg(const char *prefix, const char *fmt, va_list ap)
 	size_t n = strlen(fmt);
 
 	fflush(stdout);
-	fprintf(stderr, "%s: %s", kc_prog, prefix);
+	fprintf(stderr, "%s: %s", prog(), prefix);
 	vfprintf(stderr, fmt, ap);
 	if (n > 0 && fmt[n - 1] == ':')
 		fprintf(stderr, " %s", strerror(saved));
@@ -76,7 +85,7 @@ kc_ssl_err(int code, const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "%s: ", kc_prog);
+	fprintf(stderr, "%s: ", prog());
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Usage: add_domain.sh DOMAIN_ID [ROLE] [INTERCONN_PROTOCOL] [MASTER_DOMAIN_ID]
+#
+# Register a peer domain: apply its Domain carrying var/certs/DOMAIN_ID.domain.crt.
+#
+# ROLE p2p registers a partner with INTERCONN_PROTOCOL (default kuscia): the P2P guide's
+# `add_domain.sh bob p2p`. Any other ROLE registers an embedded domain, as upstream does, and
+# says so. MASTER_DOMAIN_ID defaults to DOMAIN_ID. The certificate must be a PEM X.509 with an
+# RSA key and CN = DOMAIN_ID (copy the peer's var/certs/domain.crt, or `kc cert import`).
+#
+# Environment: KUSCIA_ROOT, KC_DRY_RUN=1 (print the Domain as JSON, apply nothing),
+# KC_APPLY=kubectl (apply with kubectl).
+set -eu
+kc_here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
+if [ -z "${KC_LIBEXEC:-}" ]; then
+	KC_LIBEXEC=$kc_here/../libexec/kc
+	[ -d "$KC_LIBEXEC" ] || KC_LIBEXEC=$kc_here/../libexec
+fi
+# shellcheck source=../libexec/kc-lib.sh
+. "$KC_LIBEXEC/kc-lib.sh"
+
+case ${1:-} in
+-h | --help) kc_help; exit 0 ;;
+esac
+[ -n "${1:-}" ] || kc_usage "$KC_EUSAGE" "missing argument: DOMAIN_ID -- name the peer domain, e.g. add_domain.sh bob p2p"
+id=$1 role=${2:-} proto=${3:-} master=${4:-}
+[ -n "$proto" ] || proto=kuscia
+[ -n "$master" ] || master=$id
+kc_check_id DOMAIN_ID "$id"
+kc_check_id MASTER_DOMAIN_ID "$master"
+if [ "$role" = p2p ]; then
+	case $proto in
+	*[!A-Za-z0-9._-]*) kc_die "$KC_EINPUT" "invalid INTERCONN_PROTOCOL '$proto': use kuscia or bfia" ;;
+	esac
+	role=partner
+else
+	kc_warn "ROLE is '${role}', not p2p: '$id' is registered as an embedded domain, not a partner -- run 'add_domain.sh $id p2p' to pair with a peer"
+	role='' proto=''
+fi
+crt=$KUSCIA_ROOT/var/certs/$id.domain.crt
+[ -e "$crt" ] || kc_die "$KC_EINPUT" "no certificate for '$id': '$crt' does not exist -- copy $id's var/certs/domain.crt there first (kc cert import $id FILE)"
+cert=$(kc-cert b64 --domain "$id" "$crt")
+obj=$(kc-render domain.json DOMAIN_ID="$id" CERT="$cert" ROLE="$role" MASTER="$master" \
+	INTERCONN_PROTOCOL="$proto")
+printf '%s\n' "$obj" | kc-apply

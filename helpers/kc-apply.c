@@ -1,0 +1,400 @@
+/* kc-apply - apply a stream of JSON objects with server-side apply, on one connection */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kc.h"
+
+static const char usage_text[] =
+	"Usage: kc apply [-f FILE] [--kubeconfig FILE] [--dry-run] [--delete] [-o text|json]\n"
+	"\n"
+	"Apply a stream of JSON objects to the Kubernetes API with server-side apply.\n"
+	"\n"
+	"Reads concatenated JSON objects (or a List with items) from FILE or standard input,\n"
+	"checks and maps every object first, then, on one kept-alive connection, GETs each and\n"
+	"PATCHes it (fieldManager=kc, force, strict field validation). Prints one line per\n"
+	"object as kubectl does: 'domain.kuscia.secretflow/alice created' (or configured,\n"
+	"unchanged). Stops at the first object the server rejects, showing its message.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --filename FILE     read FILE instead of standard input ('-')\n"
+	"      --kubeconfig FILE   else $KUBECONFIG, else $KUSCIA_ROOT/etc/kubeconfig, else\n"
+	"                          ~/.kube/config\n"
+	"      --dry-run           print each object as one line of JSON; contact nothing\n"
+	"                          (also when KC_DRY_RUN is set and not 0)\n"
+	"      --delete            delete the objects named in the stream instead\n"
+	"      --ignore-not-found  with --delete: an object already gone is no error\n"
+	"      --timeout SECONDS   for the whole run (default 30)\n"
+	"  -o, --output FORMAT     text (default) or json (the objects as the server returned them)\n"
+	"  -q, --quiet             print nothing on success\n"
+	"  -h, --help              show this help\n"
+	"      --version           print the version\n"
+	"\n"
+	"Environment: KC_APPLY=kubectl hands the same stream to 'kubectl apply -f -'.\n"
+	"Exit status: 0 applied, 2 bad command line, 3 bad input, 4 no kubeconfig,\n"
+	"5 apiserver unreachable, 6 the apiserver refused an object, 7 TLS failed.\n";
+
+struct opts {
+	const char *file, *kubeconfig, *output;
+	int dry_run, del, ignore_missing, quiet;
+	long timeout_s;
+};
+
+struct obj {
+	json_t *doc;	/* borrowed from the parsed stream */
+	const struct kc_kind *kind;
+	const char *name, *ns;
+	char *ref;
+};
+
+struct batch {
+	json_t *docs;	/* array owning every parsed document */
+	struct obj *v;
+	size_t n, cap;
+};
+
+static int
+add_obj(struct batch *b, json_t *doc, size_t index)
+{
+	const char *api = NULL, *kind = NULL, *name = NULL, *ns = NULL;
+	json_t *items = NULL;
+	const struct kc_kind *k;
+	struct obj *o;
+	size_t i;
+
+	if (!json_is_object(doc))
+		return kc_err(KC_EINPUT, "object %zu of the input is not a JSON object", index);
+	json_unpack(doc, "{s?s, s?s, s?o, s?{s?s, s?s}}", "apiVersion", &api, "kind", &kind,
+	    "items", &items, "metadata", "name", &name, "namespace", &ns);
+	if (kind != NULL && strcmp(kind, "List") == 0) {
+		if (!json_is_array(items))
+			return kc_err(KC_EINPUT, "object %zu of the input is a List without items",
+			    index);
+		for (i = 0; i < json_array_size(items); i++) {
+			int rc = add_obj(b, json_array_get(items, i), index);
+
+			if (rc != KC_OK)
+				return rc;
+		}
+		return KC_OK;
+	}
+	if (api == NULL || kind == NULL)
+		return kc_err(KC_EINPUT, "object %zu of the input has no apiVersion or kind", index);
+	if ((k = kc_kind_find(api, kind)) == NULL)
+		return kc_err(KC_EINPUT, "object %zu of the input: kind '%s' of '%s' is not one kc "
+		    "applies", index, kind, api);
+	if (name == NULL || !kc_object_name_valid(name))
+		return kc_err(KC_EINPUT, "%s %zu of the input: %s '%s' -- use lower-case letters, "
+		    "digits, '-' and '.'", kind, index, name == NULL ? "no metadata.name" :
+		    "invalid name", name == NULL ? "" : name);
+	if (k->namespaced && ns != NULL && ns[0] != '\0' && kc_domain_id_problem(ns) != NULL &&
+	    !kc_object_name_valid(ns))
+		return kc_err(KC_EINPUT, "%s '%s': invalid namespace '%s'", kind, name, ns);
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		if (b->cap > SIZE_MAX / sizeof *b->v)
+			kc_die(KC_ESYS, "out of memory");
+		b->v = kc_xrealloc(b->v, b->cap * sizeof *b->v);
+	}
+	o = &b->v[b->n++];
+	o->doc = doc;
+	o->kind = k;
+	o->name = name;
+	o->ns = k->namespaced ? (ns != NULL && ns[0] != '\0' ? ns : "default") : NULL;
+	o->ref = kc_kind_ref(k, name);
+	return KC_OK;
+}
+
+/* concatenated JSON values, whitespace between them */
+static int
+parse_stream(const char *buf, size_t len, struct batch *b)
+{
+	size_t off = 0, index = 0;
+	json_error_t e;
+
+	b->docs = json_array();
+	for (;;) {
+		json_t *doc;
+		int rc;
+
+		while (off < len && (buf[off] == ' ' || buf[off] == '\n' || buf[off] == '\r' ||
+		    buf[off] == '\t'))
+			off++;
+		if (off >= len)
+			break;
+		doc = json_loadb(buf + off, len - off, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES,
+		    &e);
+		if (doc == NULL)
+			return kc_err(KC_EINPUT, "the input is not a stream of JSON objects: %s "
+			    "(object %zu, line %d)", e.text, index + 1, e.line);
+		json_array_append_new(b->docs, doc);
+		off += (size_t)e.position;
+		if ((rc = add_obj(b, doc, ++index)) != KC_OK)
+			return rc;
+	}
+	if (b->n == 0)
+		return kc_err(KC_EINPUT, "no objects in the input -- pipe kc-render's output in");
+	return KC_OK;
+}
+
+static const char *
+resource_version(const struct kc_resp *r, json_t **hold)
+{
+	const char *rv = NULL;
+
+	*hold = json_loadb(r->body, r->len, 0, NULL);
+	json_unpack(*hold, "{s:{s:s}}", "metadata", "resourceVersion", &rv);
+	return rv;
+}
+
+static int
+server_error(const struct obj *o, const struct kc_resp *r)
+{
+	char *m = kc_status_message(r);
+
+	if (r->status == 401)
+		kc_err(KC_EAPI, "%s: the apiserver refused our credentials: %s -- check the "
+		    "kubeconfig's client certificate or token", o->ref, m);
+	else if (r->status == 403)
+		kc_err(KC_EAPI, "%s: forbidden: %s", o->ref, m);
+	else
+		kc_err(KC_EAPI, "%s: %s", o->ref, m);
+	free(m);
+	return KC_EAPI;
+}
+
+static int
+print_result(const struct opts *op, const struct obj *o, const char *word, json_t *server)
+{
+	if (op->quiet)
+		return KC_OK;
+	if (strcmp(op->output, "json") == 0 && server != NULL)
+		return kc_json_print(json_incref(server));
+	return printf("%s %s\n", o->ref, word) < 0 ? KC_ESYS : KC_OK;
+}
+
+static int
+apply_one(const struct opts *op, struct kc_http *h, const char *server, const struct obj *o)
+{
+	char *path = kc_kind_path(o->kind, o->ns, o->name);
+	char *url = kc_xasprintf("%s%s", server, path), *patch = NULL, *body = NULL;
+	struct kc_resp r = {0};
+	json_t *before = NULL, *after = NULL;
+	const char *rv0 = NULL, *rv1 = NULL;
+	int rc;
+
+	if ((rc = kc_http_request(h, "GET", url, NULL, NULL, 0, &r)) != KC_OK)
+		goto out;
+	if (r.status == 200)
+		rv0 = resource_version(&r, &before);
+	else if (r.status != 404) {
+		rc = server_error(o, &r);
+		goto out;
+	}
+	kc_resp_free(&r);
+	if (op->del) {
+		if (rv0 == NULL) {
+			rc = op->ignore_missing ? KC_OK : kc_err(KC_EAPI, "%s: not found", o->ref);
+			goto out;
+		}
+		if ((rc = kc_http_request(h, "DELETE", url, NULL, NULL, 0, &r)) != KC_OK)
+			goto out;
+		if (r.status != 200 && r.status != 202 && !(r.status == 404 && op->ignore_missing)) {
+			rc = server_error(o, &r);
+			goto out;
+		}
+		rc = op->quiet ? KC_OK : printf("%s deleted\n", o->ref) < 0 ? KC_ESYS : KC_OK;
+		goto out;
+	}
+	patch = kc_xasprintf("%s?fieldManager=kc&force=true&fieldValidation=Strict", url);
+	if ((body = json_dumps(o->doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+		kc_die(KC_ESYS, "out of memory");
+	if ((rc = kc_http_request(h, "PATCH", patch, "application/apply-patch+yaml", body,
+	    strlen(body), &r)) != KC_OK)
+		goto out;
+	if (r.status != 200 && r.status != 201) {
+		rc = server_error(o, &r);
+		goto out;
+	}
+	rv1 = resource_version(&r, &after);
+	rc = print_result(op, o, rv0 == NULL ? "created" :
+	    rv1 != NULL && strcmp(rv0, rv1) == 0 ? "unchanged" : "configured", after);
+out:
+	kc_resp_free(&r);
+	json_decref(before);
+	json_decref(after);
+	free(body);
+	free(patch);
+	free(url);
+	free(path);
+	return rc;
+}
+
+/* KC_APPLY=kubectl: the same stream to kubectl apply -f - (or delete -f -) */
+static int
+run_kubectl(const struct opts *op, const char *cfg, const char *buf, size_t len)
+{
+	int fds[2], status;
+	pid_t pid;
+	size_t off = 0;
+
+	if (pipe(fds) != 0)
+		return kc_err(KC_ESYS, "cannot create a pipe:");
+	if ((pid = fork()) < 0)
+		return kc_err(KC_ESYS, "cannot start kubectl:");
+	if (pid == 0) {
+		dup2(fds[0], STDIN_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		if (op->del)
+			execlp("kubectl", "kubectl", "--kubeconfig", cfg, "delete", "-f", "-",
+			    op->ignore_missing ? "--ignore-not-found" : NULL, (char *)NULL);
+		else
+			execlp("kubectl", "kubectl", "--kubeconfig", cfg, "apply", "-f", "-",
+			    (char *)NULL);
+		kc_err(KC_ESYS, "cannot run kubectl:");
+		_exit(127);
+	}
+	close(fds[0]);
+	signal(SIGPIPE, SIG_IGN);
+	while (off < len) {
+		ssize_t w = write(fds[1], buf + off, len - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)w;
+	}
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return kc_err(KC_ESYS, "cannot wait for kubectl:");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return KC_OK;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return KC_ESYS;
+	return KC_EAPI;
+}
+
+static int
+run(const struct opts *op)
+{
+	struct batch b = {0};
+	struct kc_kubeconfig kc = {0};
+	struct kc_http *h = NULL;
+	unsigned char *buf = NULL;
+	const char *mode = getenv("KC_APPLY");
+	size_t len, i, sl;
+	char *server = NULL;
+	int rc, e;
+
+	if ((e = kc_read_file(op->file, KC_MAX_FILE, &buf, &len)) != 0) {
+		errno = e;
+		return kc_err(e == ENOENT || e == EISDIR || e == EFBIG ? KC_EINPUT : KC_ESYS,
+		    "cannot read '%s':", op->file);
+	}
+	if ((rc = parse_stream((const char *)buf, len, &b)) != KC_OK)
+		goto out;
+	if (op->dry_run) {
+		for (i = 0; i < b.n && rc == KC_OK; i++)
+			rc = kc_json_print(json_incref(b.v[i].doc));
+		goto out;
+	}
+	if ((rc = kc_kubeconfig_load(op->kubeconfig, &kc)) != KC_OK)
+		goto out;
+	if (mode != NULL && strcmp(mode, "kubectl") == 0) {
+		rc = run_kubectl(op, kc.path, (const char *)buf, len);
+		goto out;
+	}
+	if ((rc = kc_http_from_kubeconfig(&kc, op->timeout_s * 1000, &h)) != KC_OK)
+		goto out;
+	sl = strlen(kc.server);
+	while (sl > 0 && kc.server[sl - 1] == '/')
+		sl--;
+	server = kc_xasprintf("%.*s", (int)sl, kc.server);
+	for (i = 0; i < b.n && rc == KC_OK; i++) {
+		if (b.v[i].kind->namespaced && b.v[i].ns != NULL &&
+		    strcmp(b.v[i].ns, "default") == 0 && kc.nspace != NULL &&
+		    json_object_get(json_object_get(b.v[i].doc, "metadata"), "namespace") == NULL)
+			b.v[i].ns = kc.nspace;
+		rc = apply_one(op, h, server, &b.v[i]);
+	}
+out:
+	for (i = 0; i < b.n; i++)
+		free(b.v[i].ref);
+	free(b.v);
+	json_decref(b.docs);
+	kc_http_free(h);
+	kc_kubeconfig_free(&kc);
+	free(server);
+	free(buf);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_KUBECONFIG = 256, OPT_DRY_RUN, OPT_DELETE, OPT_IGNORE, OPT_TIMEOUT, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"filename", required_argument, NULL, 'f'},
+		{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"delete", no_argument, NULL, OPT_DELETE},
+		{"ignore-not-found", no_argument, NULL, OPT_IGNORE},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"output", required_argument, NULL, 'o'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	struct opts o = {.file = "-", .output = "text", .timeout_s = 30};
+	const char *dr = getenv("KC_DRY_RUN");
+	char *end;
+	int c;
+
+	kc_prog = "kc-apply";
+	while ((c = getopt_long(argc, argv, "f:o:qh", longopts, NULL)) != -1)
+		switch (c) {
+		case 'f': o.file = optarg; break;
+		case OPT_KUBECONFIG: o.kubeconfig = optarg; break;
+		case OPT_DRY_RUN: o.dry_run = 1; break;
+		case OPT_DELETE: o.del = 1; break;
+		case OPT_IGNORE: o.ignore_missing = 1; break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			o.timeout_s = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || o.timeout_s < 1 ||
+			    o.timeout_s > 86400) {
+				kc_err(KC_EUSAGE, "invalid --timeout '%s': give whole seconds, 1 to 86400",
+				    optarg);
+				kc_usage(usage_text, KC_EUSAGE);
+			}
+			break;
+		case 'o': o.output = optarg; break;
+		case 'q': o.quiet = 1; break;
+		case 'h': kc_usage(usage_text, KC_OK);
+		case OPT_VERSION: printf("kc-apply %s\n", KC_VERSION); return kc_exit_with(KC_OK);
+		default: kc_usage(usage_text, KC_EUSAGE);
+		}
+	if (optind != argc) {
+		kc_err(KC_EUSAGE, "unexpected operand '%s' -- objects come on standard input or -f",
+		    argv[optind]);
+		kc_usage(usage_text, KC_EUSAGE);
+	}
+	if (!kc_output_valid(o.output))
+		kc_usage(usage_text, KC_EUSAGE);
+	if (o.ignore_missing && !o.del) {
+		kc_err(KC_EUSAGE, "--ignore-not-found needs --delete");
+		kc_usage(usage_text, KC_EUSAGE);
+	}
+	if (dr != NULL && dr[0] != '\0' && strcmp(dr, "0") != 0)
+		o.dry_run = 1;
+	return kc_exit_with(run(&o));
+}
