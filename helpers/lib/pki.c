@@ -111,7 +111,7 @@ kc_unb64(const char *text, size_t *outlen)
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		      (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=') ||
 		    (pad > 0 && c != '=')) {
-			free(clean);
+			kc_wipe_free(clean, n + 1);
 			return NULL;
 		}
 		if (c == '=')
@@ -119,16 +119,57 @@ kc_unb64(const char *text, size_t *outlen)
 		clean[m++] = c;
 	}
 	if (m == 0 || m % 4 != 0 || pad > 2 || m > INT32_MAX) {
-		free(clean);
+		kc_wipe_free(clean, n + 1);
 		return NULL;
 	}
 	out = kc_xmalloc(m / 4 * 3 + 1);
 	r = EVP_DecodeBlock(out, (unsigned char *)clean, (int)m);
-	free(clean);
+	kc_wipe_free(clean, n + 1);
 	if (r < 0) {
-		free(out);
+		kc_wipe_free(out, m / 4 * 3 + 1);
 		return NULL;
 	}
 	*outlen = (size_t)r - pad;
 	return out;
+}
+
+EVP_PKEY *
+kc_key_from_data(const unsigned char *buf, size_t len)
+{
+	EVP_PKEY *k;
+	char *text;
+	unsigned char *dec;
+	size_t n;
+
+	if ((k = kc_key_from_pem(buf, len)) != NULL || memchr(buf, '\0', len) != NULL)
+		return k;
+	text = kc_xmalloc(len + 1);
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	dec = kc_unb64(text, &n);
+	kc_wipe_free(text, len + 1);
+	if (dec == NULL)
+		return NULL;
+	k = kc_key_from_pem(dec, n);
+	kc_wipe_free(dec, n);
+	return k;
+}
+
+char *
+kc_key_to_pem(EVP_PKEY *k, size_t *len)
+{
+	BIO *b = BIO_new(BIO_s_secmem());	/* cleansed when freed */
+	char *data, *pem = NULL;
+	long n;
+
+	if (b == NULL || PEM_write_bio_PKCS8PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    (n = BIO_get_mem_data(b, &data)) <= 0)
+		goto out;
+	pem = kc_xmalloc((size_t)n + 1);
+	memcpy(pem, data, (size_t)n);
+	pem[n] = '\0';
+	*len = (size_t)n;
+out:
+	BIO_free(b);
+	return pem;
 }
