@@ -51,6 +51,10 @@ _controllers = {}
 
 def start(node):
     """Start the route controller threads of NODE; returns the controller."""
+    # envoy's TLS listener closes a plain-HTTP connection (a Go server would answer 400)
+    gw = (getattr(node, "listeners", None) or {}).get("gateway")
+    if gw is not None:
+        gw.plain_http_close = True
     ctl = Controller(node)
     _controllers[id(node)] = ctl
     ctl.start()
