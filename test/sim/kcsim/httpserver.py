@@ -241,8 +241,11 @@ class Listener:
                 if not first:
                     return
                 if first[0] != 0x16:
-                    # Go's answer to plain HTTP on a TLS port
-                    conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+                    # Go's answer to plain HTTP on a TLS port; envoy (the gateway) just closes
+                    # (plain_http_close is set by kcsim.routes.start for the gateway listener)
+                    if not getattr(self, "plain_http_close", False):
+                        conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+                    self._linger(conn)
                     return
                 try:
                     conn = self.ssl_context.wrap_socket(conn, server_side=True)
@@ -270,6 +273,17 @@ class Listener:
                     raw.close()
                 except OSError:
                     pass
+
+    @staticmethod
+    def _linger(conn):
+        """Half-close and drain what the client still sends, so that closing does not reset."""
+        try:
+            conn.shutdown(socket.SHUT_WR)
+            conn.settimeout(1)
+            while conn.recv(65536):
+                pass
+        except OSError:
+            pass
 
     @staticmethod
     def _blackhole(conn):

@@ -400,6 +400,13 @@ class K8sApi:
     def _body(self, req, yaml_ok=False):
         if not req.body:
             raise ApiError(400, "BadRequest", "the server rejected our request due to an error in our request")
+        if "protobuf" in req.headers.get("content-type", ""):
+            from . import pb
+            try:
+                return pb.decode(req.body)
+            except (ValueError, IndexError, UnicodeDecodeError) as e:
+                raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+                               "accepted media types include: application/json, application/yaml (%s)" % e)
         text = req.body.decode("utf-8", "replace")
         try:
             return json.loads(text, object_pairs_hook=_duplicate_check)
