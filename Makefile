@@ -30,6 +30,8 @@ SCRIPTS    := kc-help kc-commands kc-version $(notdir $(wildcard libexec/kc-peer
 DROPINS    := $(wildcard bin/*.sh)
 SH_FILES    = bin/kc $(DROPINS) libexec/kc-lib.sh $(SCRIPTS:%=libexec/%) mk/deps mk/install-kuscia
 BATS       ?= bats
+VALGRIND_TESTS = test/cert.bats test/token.bats test/render.bats test/conf.bats \
+                 test/apply.bats test/route-check-endpoint.bats
 BATS_FLAGS ?=
 
 .PHONY: all deps check check-shell check-valgrind install install-kuscia uninstall clean demo bench
@@ -72,7 +74,7 @@ check-shell:
 
 # the helpers' tests again, every helper run under valgrind (test/helper/common.bash)
 check-valgrind: all
-	KC_VALGRIND=1 $(BATS) $(BATS_FLAGS) $(wildcard test/cert.bats test/token.bats) </dev/null
+	KC_VALGRIND=1 $(BATS) $(BATS_FLAGS) $(wildcard $(VALGRIND_TESTS)) </dev/null
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
