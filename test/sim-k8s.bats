@@ -103,9 +103,8 @@ domaindata_json() { # domaindata_json NS NAME
 @test "k8s: a partner Domain brings namespace, ServiceAccount and the reverse route" {
 	run -0 kc_kubectl "$A" apply -f - <<<"$(domain_json bob "$B/var/certs/domain.crt")"
 	[ "$output" = "domain.kuscia.secretflow/bob created" ]
-	run -0 kc_kubectl "$A" get ns bob -o name
-	run -0 kc_kubectl "$A" get sa bob -n bob -o name
-	run -0 kc_kubectl "$A" get cdr bob-alice -o json
+	run -0 api "$A" /api/v1/namespaces/bob/serviceaccounts/bob -f
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/clusterdomainroutes/bob-alice -f
 	jq -e '.spec.source == "bob" and .spec.destination == "alice" and (.spec.endpoint == null)
 		and .spec.authenticationType == "Token" and .spec.tokenConfig.tokenGenMethod == "RSA-GEN"
 		and .spec.tokenConfig.rollingUpdatePeriod == 86400
@@ -117,17 +116,18 @@ domaindata_json() { # domaindata_json NS NAME
 	pad=$(( (4 - ${#jwt} % 4) % 4 ))
 	payload=$(printf '%s%s' "$jwt" "$(head -c "$pad" /dev/zero | tr '\0' '=')" | tr '_-' '/+' | base64 -d)
 	jq -e '.sub == "system:serviceaccount:bob:bob"' <<<"$payload"
-	run -0 kc_kubectl "$A" get domain bob -o jsonpath='{.metadata.labels.kuscia\.secretflow/domain-auth}'
-	[ "$output" = completed ]
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/domains/bob
+	jq -e '.metadata.labels["kuscia.secretflow/domain-auth"] == "completed"' <<<"$output"
 }
 
 @test "k8s: a null role is dropped and makes no reverse route" {
 	run -0 kc_kubectl "$A" apply -f - <<<"$(domain_json carol "$B/var/certs/domain.crt" "")"
-	run -0 kc_kubectl "$A" get domain carol -o json
-	jq -e '.spec | has("role") | not' <<<"$output"
-	run -1 kc_kubectl "$A" get cdr carol-alice
-	run -0 kc_kubectl "$A" get ns carol -o name
-	run -0 kc_kubectl "$A" delete domain carol
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/domains/carol
+	jq -e '(.spec | has("role") | not) and .spec.master == "carol"' <<<"$output"
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/clusterdomainroutes/carol-alice
+	jq -e '.code == 404' <<<"$output"
+	run -0 api "$A" /api/v1/namespaces/carol -f
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/domains/carol -X DELETE -f
 }
 
 @test "k8s: get cdr prints the printer columns; -o jsonpath the plain object" {
@@ -141,7 +141,7 @@ domaindata_json() { # domaindata_json NS NAME
 	[ "$output" = "clusterdomainroute.kuscia.secretflow/alice-dave unchanged" ]
 	run -0 kc_kubectl "$A" apply -f - <<<"$(cdr_json alice dave 3.3.3.3)"
 	[ "$output" = "clusterdomainroute.kuscia.secretflow/alice-dave configured" ]
-	run -0 kc_kubectl "$A" get cdr alice-dave -o json
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/clusterdomainroutes/alice-dave
 	jq -e '.spec.endpoint.host == "3.3.3.3" and .metadata.generation == 2' <<<"$output"
 	run -0 kc_kubectl "$A" delete cdr alice-dave
 	[ "$output" = 'clusterdomainroute.kuscia.secretflow "alice-dave" deleted' ]
@@ -210,26 +210,21 @@ domaindata_json() { # domaindata_json NS NAME
 	dds='{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"DomainDataSource","metadata":{"name":"s1","namespace":"alice"},"spec":{"name":"s1","type":"localfs","data":{"path":"/tmp"}}}'
 	dr='{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"DomainRoute","metadata":{"name":"alice-zoe","namespace":"alice"},"spec":{"source":"alice","destination":"zoe","authenticationType":"Token"}}'
 	job='{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"KusciaJob","metadata":{"name":"j1","namespace":"cross-domain"},"spec":{"initiator":"alice","tasks":[{"alias":"psi","appImage":"img","taskInputConfig":"{}","parties":[{"domainID":"alice"}]}]}}'
-	run -0 kc_kubectl "$A" apply -f - <<<"$(domaindata_json alice d1)"
-	for o in "$grant" "$dds" "$dr" "$job"; do
-		run -0 kc_kubectl "$A" apply -f - <<<"$o"
-		[[ $output == *" created" ]]
-	done
-	run -0 kc_kubectl "$A" get kdd d1 -n alice -o jsonpath='{.spec.relativeURI}'
-	[ "$output" = alice.csv ]
-	run -0 kc_kubectl "$A" get ddg g1 -n alice -o jsonpath='{.spec.grantDomain}'
-	[ "$output" = bob ]
+	run -0 kc_kubectl "$A" apply -f - <<<"$(domaindata_json alice d1)$grant$dds$dr$job"
+	[ "${#lines[@]}" = 5 ]
+	[[ ${lines[*]} == *"domaindatagrant.kuscia.secretflow/g1 created"*"kusciajob.kuscia.secretflow/j1 created" ]]
+	run -0 kc_kubectl "$A" get kdd/d1 ddg/g1 dds/s1 dr/alice-zoe -n alice -o jsonpath='{.items[*].metadata.name}'
+	[ "$output" = "d1 g1 s1 alice-zoe" ]
 	run -0 kc_kubectl "$A" get kj -n cross-domain
 	[[ ${lines[0]} =~ ^NAME\ +STARTTIME\ +COMPLETIONTIME\ +LASTRECONCILETIME\ +PHASE$ ]]
-	run -0 kc_kubectl "$A" get kj j1 -n cross-domain -o jsonpath='{.spec.maxParallelism} {.spec.scheduleMode}'
-	[ "$output" = "1 Strict" ]
-	run -0 kc_kubectl "$A" delete kdd d1 -n alice
-	run -0 kc_kubectl "$A" delete ddg g1 -n alice
-	run -0 kc_kubectl "$A" delete dds s1 -n alice
-	run -0 kc_kubectl "$A" delete dr alice-zoe -n alice
+	[[ ${lines[1]} =~ ^j1\ + ]]
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/namespaces/cross-domain/kusciajobs/j1
+	jq -e '.spec.maxParallelism == 1 and .spec.scheduleMode == "Strict" and .spec.tasks[0].tolerable == false' <<<"$output"
+	run -0 kc_kubectl "$A" delete kdd/d1 ddg/g1 dds/s1 dr/alice-zoe -n alice
+	[ "${#lines[@]}" = 4 ]
 	run -0 kc_kubectl "$A" delete kj j1 -n cross-domain
-	run -0 kc_kubectl "$A" get kdd,ddg,dr -n alice -o name --ignore-not-found
-	[[ $output != *d1* && $output != *g1* && $output != *alice-zoe* ]]
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/namespaces/alice/domaindatagrants
+	jq -e '.items == []' <<<"$output"
 }
 
 @test "k8s: an object in a missing namespace is a 404 naming the namespace" {

@@ -24,7 +24,6 @@ import threading
 import time
 import urllib.parse
 
-from cryptography import x509
 
 REASONS = {
     100: "Continue", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
@@ -232,6 +231,18 @@ class Listener:
                 self._blackhole(conn)
                 return
             cert = None
+            if self.ssl_context is None and getattr(self, "plain_http_close", False):
+                # envoy's HTTP codec answers a TLS ClientHello on a plain port with 400 at once
+                # (set with plain_http_close by kcsim.routes.start for the gateway listener)
+                conn.settimeout(10)
+                try:
+                    first = conn.recv(1, socket.MSG_PEEK)
+                except OSError:
+                    return
+                if first[:1] == b"\x16":
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 11\r\ncontent-type: text/plain\r\n"
+                                 b"server: envoy\r\nconnection: close\r\n\r\nBad Request")
+                    return
             if self.ssl_context is not None:
                 conn.settimeout(10)
                 try:
@@ -254,6 +265,7 @@ class Listener:
                     return
                 der = conn.getpeercert(binary_form=True)
                 if der:
+                    from cryptography import x509
                     try:
                         cert = x509.load_der_x509_certificate(der)
                     except ValueError:

@@ -241,23 +241,13 @@ class Node:
                     self.time_scale))
 
     def serve_forever(self):
-        wake = threading.Event()
-
-        def on_term(signum, frame):
-            self.stopping.set()
-            wake.set()
-
-        def on_usr1(signum, frame):
-            wake.set()
-
-        signal.signal(signal.SIGTERM, on_term)
-        signal.signal(signal.SIGINT, on_term)
-        signal.signal(signal.SIGUSR1, on_usr1)
+        """Wait for SIGTERM/SIGINT (stop) and SIGUSR1 (faults changed; also polled)."""
+        sigs = {signal.SIGTERM, signal.SIGINT, signal.SIGUSR1}
         while not self.stopping.is_set():
-            wake.wait(0.2)
-            wake.clear()
-            if not self.stopping.is_set():
-                self.apply_faults()
+            got = signal.sigtimedwait(sigs, 0.2)
+            if got is not None and got.si_signo in (signal.SIGTERM, signal.SIGINT):
+                break
+            self.apply_faults()
         self.shutdown()
 
     def shutdown(self):
@@ -275,6 +265,8 @@ class Node:
 
 
 def run_node(root, ports, time_scale):
+    # every thread inherits this mask: the main thread takes the signals with sigtimedwait
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGUSR1})
     node = Node(root, time_scale)
     try:
         node.start(ports)
