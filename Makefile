@@ -20,7 +20,7 @@ endif
 KC_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -DKC_VERSION='"$(VERSION)"' \
               -DKC_DATADIR='"$(DATADIR)"' -Ihelpers/lib \
               $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(SANFLAGS) $(CFLAGS)
-KC_LDFLAGS  = $(SANFLAGS) $(LDFLAGS)
+KC_LDFLAGS  = -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 KC_LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 LIB_SRCS   := $(wildcard helpers/lib/*.c)

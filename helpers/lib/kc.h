@@ -13,62 +13,6 @@
 
 #ifndef KC_VERSION
 #define KC_VERSION "0.0.0"
-/* endpoint.c: peer endpoint URLs, CONTRACTS.md section 4 */
-struct kc_endpoint {
-	char *host;
-	int port;
-	char *path;	/* pathPrefix, "/" by default */
-	int tls;
-};
-int kc_endpoint_parse(const char *url, struct kc_endpoint *ep);	/* prints why; KC_EINPUT */
-void kc_endpoint_free(struct kc_endpoint *ep);
-
-/* kubeconfig.c: --kubeconfig FILE, else $KUBECONFIG, else $KUSCIA_ROOT/etc/kubeconfig, else
- * ~/.kube/config; the current context's server and credentials */
-struct kc_kubeconfig {
-	char *path, *server, *nspace;
-	char *ca_file, *cert_file, *key_file;
-	unsigned char *ca_data, *cert_data, *key_data;
-	size_t ca_len, cert_len, key_len;
-	char *token;
-	int insecure;
-};
-int kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc);	/* prints why */
-void kc_kubeconfig_free(struct kc_kubeconfig *kc);
-
-/* http.c: libcurl, one kept-alive connection per handle */
-struct kc_tls {
-	const char *ca_file, *cert_file, *key_file;
-	const unsigned char *ca_data, *cert_data, *key_data;
-	size_t ca_len, cert_len, key_len;
-	int insecure;
-};
-struct kc_resp {
-	long status;
-	char *body;	/* NUL-terminated */
-	size_t len;
-};
-struct kc_http;
-struct kc_http *kc_http_new(const struct kc_tls *tls, long timeout_ms);
-void kc_http_header(struct kc_http *h, const char *header);	/* sent with every request */
-void kc_http_free(struct kc_http *h);
-/* KC_OK when the server answered (any status), else KC_ENET / KC_ETLS (message printed) */
-int kc_http_request(struct kc_http *h, const char *method, const char *url, const char *ctype,
-    const char *body, size_t len, struct kc_resp *r);
-void kc_resp_free(struct kc_resp *r);
-int kc_http_from_kubeconfig(const struct kc_kubeconfig *kc, long timeout_ms, struct kc_http **out);
-char *kc_status_message(const struct kc_resp *r);	/* free it */
-
-/* kinds.c: the kinds kc applies (Kuscia and core), their API paths and kubectl's names */
-struct kc_kind {
-	const char *kind, *group, *version, *plural, *singular;
-	int namespaced;
-};
-const struct kc_kind *kc_kind_find(const char *api_version, const char *kind);
-char *kc_kind_path(const struct kc_kind *k, const char *ns, const char *name);	/* name may be NULL */
-char *kc_kind_ref(const struct kc_kind *k, const char *name);	/* "domain.kuscia.secretflow/alice" */
-int kc_object_name_valid(const char *name);
-
 #endif
 
 /* exit codes: STYLE.md section 4 */
