@@ -6,7 +6,8 @@
 # Environment: KUSCIA_ROOT, KC_DRY_RUN=1 (print the DomainData as JSON, apply nothing),
 # KC_APPLY=kubectl.
 set -eu
-kc_here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
+case $0 in */*) kc_here=${0%/*} ;; *) kc_here=. ;; esac
+kc_here=$(CDPATH='' cd -- "$kc_here" && pwd -P)
 if [ -z "${KC_LIBEXEC:-}" ]; then
 	KC_LIBEXEC=$kc_here/../libexec/kc
 	[ -d "$KC_LIBEXEC" ] || KC_LIBEXEC=$kc_here/../libexec

@@ -12,7 +12,8 @@
 # Environment: KUSCIA_ROOT, KC_DRY_RUN=1 (print the job as JSON, apply nothing),
 # KC_APPLY=kubectl.
 set -eu
-kc_here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
+case $0 in */*) kc_here=${0%/*} ;; *) kc_here=. ;; esac
+kc_here=$(CDPATH='' cd -- "$kc_here" && pwd -P)
 if [ -z "${KC_LIBEXEC:-}" ]; then
 	KC_LIBEXEC=$kc_here/../libexec/kc
 	[ -d "$KC_LIBEXEC" ] || KC_LIBEXEC=$kc_here/../libexec
@@ -37,7 +38,11 @@ if ! printf '%s\n' "$name" | grep -Eqx '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]
 	[ "$(printf '%s' "$name" | wc -l)" -ne 0 ] || [ ${#name} -gt 63 ]; then
 	kc_die "$KC_EINPUT" "invalid JOB_NAME '$name': job name should match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\$ and have at most 63 characters"
 fi
-self=$(kc-conf domainID)
+# upstream greps the file and falls back to alice when it finds no bob, even without the file
+if ! self=$(kc-conf domainID --default '' 2>/dev/null); then
+	kc_warn "cannot read domainID from '$KUSCIA_ROOT/etc/conf/kuscia.yaml': alice initiates, as upstream"
+	self=''
+fi
 initiator=alice
 [ "$self" != bob ] || initiator=bob
 obj=$(kc-render kusciajob_psi.json JOB_NAME="$name" INITIATOR="$initiator" \

@@ -314,8 +314,14 @@ port() { # PATH ISTLS PORT
 	[ -z "$output" ]
 	run -3 --separate-stderr create_example_job.sh PSI "$(printf 'a\nb')"
 	[ -z "$output" ]
-	rm "$KUSCIA_ROOT/etc/conf/kuscia.yaml"
-	run -4 --separate-stderr create_example_job.sh PSI job-1
-	[ -z "$output" ]
-	[ "${#stderr_lines[@]}" -eq 1 ]
+}
+
+@test "create_example_job.sh: without a domainID alice initiates, as upstream" {
+	run -0 --separate-stderr create_example_job.sh PSI job-1
+	jq -e '.spec.initiator == "alice"' <<<"$output"
+	[[ $stderr == "create_example_job.sh: warning: cannot read domainID"* ]]
+	printf 'mode: autonomy\n' >"$KUSCIA_ROOT/etc/conf/kuscia.yaml"
+	run -0 --separate-stderr create_example_job.sh PSI job-1
+	jq -e '.spec.initiator == "alice"' <<<"$output"
+	[ -z "$stderr" ]
 }
