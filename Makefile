@@ -30,6 +30,7 @@ SCRIPTS    := kc-help kc-commands kc-version $(notdir $(wildcard libexec/kc-peer
 DROPINS    := $(wildcard bin/*.sh)
 SH_FILES    = bin/kc $(DROPINS) libexec/kc-lib.sh $(SCRIPTS:%=libexec/%) mk/deps mk/install-kuscia
 BATS       ?= bats
+BENCH_RUNS ?= 5
 VALGRIND_TESTS = test/cert.bats test/token.bats test/render.bats test/conf.bats \
                  test/apply.bats test/route-check-endpoint.bats
 BATS_FLAGS ?=
@@ -70,7 +71,7 @@ check: all
 
 check-shell:
 	shellcheck -s sh $(SH_FILES)
-	shellcheck -x test/*.bats test/helper/*.bash
+	shellcheck -x test/*.bats test/helper/*.bash bench/run .ci/run
 
 # the helpers' tests again, every helper run under valgrind (test/helper/common.bash)
 check-valgrind: all
@@ -89,6 +90,10 @@ install: all
 # the drop-ins at upstream's paths inside a node; upstream's originals kept as *.orig
 install-kuscia: all
 	sh mk/install-kuscia '$(DESTDIR)$(KUSCIA_ROOT)' $(HELPERS:%=libexec/%)
+
+# ratios against upstream's kubectl path on the same simulator (not a test)
+bench: all
+	bench/run $(BENCH_RUNS)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kc $(DROPINS:bin/%=$(DESTDIR)$(BINDIR)/%)
