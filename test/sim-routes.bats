@@ -174,6 +174,24 @@ failure() {
 	[ "$output" = 401 ]
 }
 
+@test "sim routes: with the route token a party asks the peer to check its party of a job" {
+	poll_until 5 is_ready alice alice-bob "True "
+	poll_until 5 is_ready alice bob-alice "True "
+	local tok job
+	tok=$(kc_kubectl "$D/alice" get domainroute -n alice alice-bob -o jsonpath='{.status.tokenStatus.tokens[0].token}' |
+		base64 -d | openssl pkeyutl -decrypt -inkey "$D/alice/var/certs/domain.key" -pkeyopt rsa_padding_mode:pkcs1 |
+		base64 -w0)
+	job=$(jq -nc '{job: {metadata: {name: "j"}, spec: {initiator: "alice", tasks: [{alias: "psi",
+		parties: [{domainID: "alice"}, {domainID: "bob"}],
+		taskInputConfig: ({sf_cluster_desc: {parties: ["alice", "bob"]}, sf_input_ids: ["alice-table", "bob-table"]} | tojson)}]}}}')
+	run -0 curl -sS "http://127.0.0.1:$(gw_port bob)/kcsim/v1/job/party-check" -H "Kuscia-Source: alice" \
+		-H "Kuscia-Token: $tok" -H 'Content-Type: application/json' -d "$job"
+	jq -e '.domain == "bob" and .ok == false and .missing == ["DomainData bob-table does not exist in bob"]' <<<"$output"
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(gw_port bob)/kcsim/v1/job/party-check" \
+		-H "Kuscia-Source: alice" -d "$job"
+	[ "$output" = 401 ]
+}
+
 # ---- the gateway port --------------------------------------------------------------------------
 
 @test "sim gateway: an anonymous request over TLS gets 401 from kuscia-gateway naming the node" {

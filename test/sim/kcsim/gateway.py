@@ -377,3 +377,11 @@ def _ping(node, req, source):
 
 
 register("/kcsim/v1/ping", _ping)
+
+
+def _register_jobs():
+    from .gw_jobs import party_check_path
+    register("/kcsim/v1/job/party-check", party_check_path)
+
+
+_register_jobs()

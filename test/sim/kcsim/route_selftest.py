@@ -418,6 +418,24 @@ def test_pair(tmp):
     r = gw_get(bob, "/kcsim/v1/ping", {"Kuscia-Source": "alice", "Kuscia-Token": "A" * 43 + "="})
     check(r.status == 401, "wrong route token: 401")
 
+    # the job party check over the route
+    from kcsim import gw_jobs
+    job = {"metadata": {"name": "j"}, "spec": {"initiator": "alice", "tasks": [{"alias": "t", "parties": [
+        {"domainID": "alice"}, {"domainID": "bob"}], "taskInputConfig": json.dumps(
+        {"sf_cluster_desc": {"parties": ["alice", "bob"]}, "sf_input_ids": ["alice-table", "bob-table"]})}]}}
+    ok, missing, err = gw_jobs.ask_party(alice, "bob", job)
+    check(err is None and not ok and missing == ["DomainData bob-table does not exist in bob"],
+          "party check over the route names the first missing item: %r %r %r" % (ok, missing, err))
+    bob.store.create({"apiVersion": "kuscia.secretflow/v1alpha1", "kind": "DomainData",
+                      "metadata": {"name": "bob-table", "namespace": "bob"}, "spec": {}})
+    bob.store.create({"apiVersion": "kuscia.secretflow/v1alpha1", "kind": "DomainDataGrant",
+                      "metadata": {"name": "g", "namespace": "bob"},
+                      "spec": {"domainDataID": "bob-table", "grantDomain": "alice"}})
+    ok, missing, err = gw_jobs.ask_party(alice, "bob", job)
+    check(ok and missing == [] and err is None, "party check: ready once the data is granted")
+    check(gw_jobs.check_party(alice, job) == ["DomainData alice-table does not exist in alice"],
+          "own party check")
+
     # heartbeats reach bob
     check(wait(lambda: ((bob.store.get("clusterdomainroutes", "", "alice-bob") or {}).get("status", {})
                         .get("tokenStatus", {}).get("destinationTokens") or [{}])[0].get("heartBeatTime")),
