@@ -145,14 +145,6 @@ struct input {
 	int secret;
 };
 
-static const char *
-label_of(const char *path, char **store)
-{
-	*store = strcmp(path, "-") == 0 ? kc_xstrdup("standard input") :
-	    kc_xasprintf("'%s'", path);
-	return *store;
-}
-
 /* read path ("-" = stdin); on failure print "cannot read LABEL: why", return code */
 static int
 input_read(struct input *in, const char *path, int secret, int code)
@@ -160,7 +152,8 @@ input_read(struct input *in, const char *path, int secret, int code)
 	int e;
 
 	in->secret = secret;
-	label_of(path, &in->label);
+	in->label = strcmp(path, "-") == 0 ? kc_xstrdup("standard input") :
+	    kc_xasprintf("'%s'", path);
 	if ((e = kc_read_file(path, KC_MAX_FILE, &in->buf, &in->len)) != 0) {
 		errno = e;
 		return kc_err(code, "cannot read %s:", in->label);
@@ -251,13 +244,14 @@ cert_check(struct input *in, const char *path, const char *id, const char *keyfi
 		r = KC_CERT_NOT_RSA;
 		goto out;
 	}
-	if ((cn = kc_cert_cn(x)) == NULL || strcmp(cn, id) != 0) {
-		if (cn != NULL)
-			sanitize(cn);
-		if (cn == NULL)
-			kc_err(KC_EINPUT, "certificate %s: no CN, expected '%s'", in->label, id);
-		else
-			kc_err(KC_EINPUT, "certificate %s: CN is '%s', not '%s'", in->label, cn, id);
+	if ((cn = kc_cert_cn(x)) == NULL) {
+		kc_err(KC_EINPUT, "certificate %s: no CN, expected '%s'", in->label, id);
+		r = KC_CERT_CN_MISMATCH;
+		goto out;
+	}
+	if (strcmp(cn, id) != 0) {
+		sanitize(cn);
+		kc_err(KC_EINPUT, "certificate %s: CN is '%s', not '%s'", in->label, cn, id);
 		r = KC_CERT_CN_MISMATCH;
 		goto out;
 	}
@@ -693,11 +687,10 @@ out:
 static int
 cmd_client(const struct opts *o)
 {
-	char *p_cacrt = kc_root_path("var/certs/ca.crt"), *p_cakey = kc_root_path("var/certs/ca.key");
-	char *p_srl = kc_root_path("var/certs/ca.srl");
-	char *p_key = kc_root_path("var/certs/kusciaapi-client.key");
-	char *p_csr = kc_root_path("var/certs/kusciaapi-client.csr");
-	char *p_crt = kc_root_path("var/certs/kusciaapi-client.crt");
+	static const char *const names[] = { "ca.crt", "ca.key", "ca.srl",
+		"kusciaapi-client.key", "kusciaapi-client.csr", "kusciaapi-client.crt" };
+	enum { CACRT, CAKEY, SRL, KEY, CSR, CRT, NPATHS };
+	char *p[NPATHS], *rel;
 	struct input cacrt = { 0 }, cakey = { 0 };
 	X509 *ca = NULL, *x = NULL;
 	EVP_PKEY *cak = NULL, *k = NULL;
@@ -705,10 +698,15 @@ cmd_client(const struct opts *o)
 	BIGNUM *serial = NULL;
 	char *keypem = NULL, *csrpem = NULL, *crtpem = NULL, *hex = NULL, *srl = NULL;
 	size_t nkey = 0, ncsr = 0, ncrt = 0;
-	int rc;
+	int rc, i;
 
-	if ((rc = input_read(&cacrt, p_cacrt, 0, KC_ESYS)) != KC_OK ||
-	    (rc = input_read(&cakey, p_cakey, 1, KC_ESYS)) != KC_OK)
+	for (i = 0; i < NPATHS; i++) {
+		rel = kc_xasprintf("var/certs/%s", names[i]);
+		p[i] = kc_root_path(rel);
+		free(rel);
+	}
+	if ((rc = input_read(&cacrt, p[CACRT], 0, KC_ESYS)) != KC_OK ||
+	    (rc = input_read(&cakey, p[CAKEY], 1, KC_ESYS)) != KC_OK)
 		goto out;
 	rc = KC_EINPUT;
 	if ((ca = kc_cert_from_pem(cacrt.buf, cacrt.len)) == NULL) {
@@ -724,10 +722,10 @@ cmd_client(const struct opts *o)
 		kc_err(rc, "%s does not match %s", cakey.label, cacrt.label);
 		goto out;
 	}
-	if ((serial = next_serial(p_srl, &rc)) == NULL)
+	if ((serial = next_serial(p[SRL], &rc)) == NULL)
 		goto out;
-	if (!o->force && kc_path_exists(p_key)) {
-		rc = exists_err(p_key);
+	if (!o->force && kc_path_exists(p[KEY])) {
+		rc = exists_err(p[KEY]);
 		goto out;
 	}
 	rc = KC_ESYS;
@@ -740,14 +738,14 @@ cmd_client(const struct opts *o)
 		goto out;
 	}
 	srl = kc_xasprintf("%s\n", hex);
-	if ((rc = kc_write_atomic(p_key, keypem, nkey, 0600, !o->force)) == KC_EINPUT)
-		exists_err(p_key);
+	if ((rc = kc_write_atomic(p[KEY], keypem, nkey, 0600, !o->force)) == KC_EINPUT)
+		exists_err(p[KEY]);
 	if (rc == KC_OK)
-		rc = kc_write_atomic(p_csr, csrpem, ncsr, 0644, 0);
+		rc = kc_write_atomic(p[CSR], csrpem, ncsr, 0644, 0);
 	if (rc == KC_OK)
-		rc = kc_write_atomic(p_crt, crtpem, ncrt, 0644, 0);
+		rc = kc_write_atomic(p[CRT], crtpem, ncrt, 0644, 0);
 	if (rc == KC_OK)
-		rc = kc_write_atomic(p_srl, srl, strlen(srl), 0644, 0);
+		rc = kc_write_atomic(p[SRL], srl, strlen(srl), 0644, 0);
 out:
 	kc_wipe_free(keypem, nkey + 1);
 	free(csrpem);
@@ -762,12 +760,8 @@ out:
 	X509_free(ca);
 	input_free(&cacrt);
 	input_free(&cakey);
-	free(p_cacrt);
-	free(p_cakey);
-	free(p_srl);
-	free(p_key);
-	free(p_csr);
-	free(p_crt);
+	for (i = 0; i < NPATHS; i++)
+		free(p[i]);
 	return rc;
 }
 
@@ -803,12 +797,6 @@ opt_name(int val)
 	return "?";
 }
 
-static _Noreturn void
-bad_usage(const struct cmd *c)
-{
-	kc_usage(c->usage, KC_EUSAGE);
-}
-
 static void
 parse(const struct cmd *c, int argc, char **argv, struct opts *o)
 {
@@ -823,21 +811,21 @@ parse(const struct cmd *c, int argc, char **argv, struct opts *o)
 				kc_err(KC_EUSAGE, "unknown option '-%c'", optopt);
 			else
 				kc_err(KC_EUSAGE, "unknown option '%s'", argv[optind - 1]);
-			bad_usage(c);
+			kc_usage(c->usage, KC_EUSAGE);
 		}
 		if (ch == ':') {
 			kc_err(KC_EUSAGE, "option '--%s' needs a value", opt_name(optopt));
-			bad_usage(c);
+			kc_usage(c->usage, KC_EUSAGE);
 		}
 		if (ch == O_HELP)
 			kc_usage(c->usage, KC_OK);
 		if (!(c->allowed & BIT(ch))) {
 			kc_err(KC_EUSAGE, "option '--%s' does not apply to '%s'", opt_name(ch), c->name);
-			bad_usage(c);
+			kc_usage(c->usage, KC_EUSAGE);
 		}
 		if (seen & BIT(ch)) {
 			kc_err(KC_EUSAGE, "option '--%s' given twice", opt_name(ch));
-			bad_usage(c);
+			kc_usage(c->usage, KC_EUSAGE);
 		}
 		seen |= BIT(ch);
 		switch (ch) {
@@ -856,7 +844,7 @@ parse(const struct cmd *c, int argc, char **argv, struct opts *o)
 			    o->days > DAYS_MAX) {
 				kc_err(KC_EUSAGE, "invalid --days '%s': use a whole number from 1 to %ld",
 				    optarg, DAYS_MAX);
-				bad_usage(c);
+				kc_usage(c->usage, KC_EUSAGE);
 			}
 			break;
 		}
@@ -869,6 +857,9 @@ parse(const struct cmd *c, int argc, char **argv, struct opts *o)
 		kc_err(KC_EUSAGE, "unexpected operand '%s'", o->args[c->max]);
 	else if ((c->allowed & BIT(O_DOMAIN)) && o->domain == NULL)
 		kc_err(KC_EUSAGE, "missing --domain ID");
+	else if (c->run == cmd_verify && o->key != NULL && strcmp(o->key, "-") == 0 &&
+	    strcmp(o->args[0], "-") == 0)
+		kc_err(KC_EUSAGE, "FILE and --key cannot both be standard input");
 	else if (c->run == cmd_gen && o->key == NULL)
 		kc_err(KC_EUSAGE, "missing --key KEYFILE");
 	else if (c->run == cmd_keygen && o->force && o->out == NULL)
@@ -881,7 +872,7 @@ parse(const struct cmd *c, int argc, char **argv, struct opts *o)
 		kc_err(KC_EUSAGE, "no FILE given and standard input is a terminal");
 	else
 		return;
-	bad_usage(c);
+	kc_usage(c->usage, KC_EUSAGE);
 }
 
 int

@@ -341,6 +341,12 @@ verify_fails() {
 	[[ $stderr == *"CN is 'ali?ce'"* ]]
 }
 
+@test "cert verify: FILE and --key cannot both be standard input (2)" {
+	run -2 --separate-stderr kc-cert verify - --domain alice --key - <"$F/alice.crt"
+	[ -z "$output" ]
+	[ "${stderr_lines[0]}" = "kc-cert: FILE and --key cannot both be standard input" ]
+}
+
 @test "cert verify: --domain is required (2)" {
 	run -2 --separate-stderr kc-cert verify "$F/alice.crt"
 	[ -z "$output" ]
