@@ -760,3 +760,26 @@ verify_fails() {
 	[ "$stderr" = "kc-cert: '$CERTS/ca.srl' holds no serial number" ]
 	certs_are ca.crt ca.key ca.srl
 }
+
+# ---- output and system errors -------------------------------------------------------------
+
+@test "cert: a write error on standard output is a system error (4)" {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -4 --separate-stderr sh -c 'exec kc-cert "$@" >/dev/full' sh b64 --domain alice "$F/alice.crt"
+	[ "$stderr" = "kc-cert: write error on standard output: No space left on device" ]
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -4 --separate-stderr sh -c 'exec kc-cert "$@" >/dev/full' sh gen alice --key "$F/alice.key"
+	[ "$stderr" = "kc-cert: write error on standard output: No space left on device" ]
+}
+
+@test "cert gen: a --csr in a missing folder is a system error with nothing on stdout (4)" {
+	run -4 --separate-stderr kc-cert gen alice --key "$F/alice.key" --csr nodir/x.csr
+	[ -z "$output" ]
+	[ "$stderr" = "kc-cert: cannot create a file in 'nodir': No such file or directory" ]
+}
+
+@test "cert keygen: the key file is 0600 whatever the umask" {
+	umask 000
+	run -0 --separate-stderr kc-cert keygen --out k.pem
+	[ "$(stat -c %a k.pem)" = 600 ]
+}
