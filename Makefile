@@ -28,7 +28,7 @@ LIB_OBJS   := $(LIB_SRCS:helpers/lib/%.c=build/lib/%.o)
 HELPERS    := $(patsubst helpers/%.c,%,$(wildcard helpers/kc-*.c))
 SCRIPTS    := kc-help kc-commands kc-version $(notdir $(wildcard libexec/kc-peer libexec/kc-doctor))
 DROPINS    := $(wildcard bin/*.sh)
-SH_FILES    = bin/kc $(DROPINS) libexec/kc-lib.sh $(SCRIPTS:%=libexec/%) mk/deps mk/install-kuscia
+SH_FILES    = bin/kc $(DROPINS) libexec/kc-lib.sh $(SCRIPTS:%=libexec/%) mk/deps mk/install-kuscia mk/demo
 BATS       ?= bats
 BENCH_RUNS ?= 5
 VALGRIND_TESTS = test/cert.bats test/token.bats test/render.bats test/conf.bats \
@@ -90,6 +90,10 @@ install: all
 # the drop-ins at upstream's paths inside a node; upstream's originals kept as *.orig
 install-kuscia: all
 	sh mk/install-kuscia '$(DESTDIR)$(KUSCIA_ROOT)' $(HELPERS:%=libexec/%)
+
+# the whole pairing flow between two simulated nodes on this machine
+demo: all
+	sh mk/demo
 
 # ratios against upstream's kubectl path on the same simulator (not a test)
 bench: all
