@@ -783,3 +783,20 @@ verify_fails() {
 	run -0 --separate-stderr kc-cert keygen --out k.pem
 	[ "$(stat -c %a k.pem)" = 600 ]
 }
+
+@test "cert import: a full disk leaves the old file intact and no temp file (4)" {
+	unshare -m true 2>/dev/null || skip "unshare -m is not available here"
+	# a tiny tmpfs on var/certs in a private mount namespace, filled up
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	run -0 --separate-stderr unshare -m sh -c '
+		mount -t tmpfs -o size=8k tmpfs "$1" || exit 90
+		cp "$2" "$1/alice.domain.crt" || exit 91
+		dd if=/dev/zero of="$1/fill" bs=1k count=64 2>/dev/null
+		kc-cert import --force alice "$3"
+		rc=$?
+		cmp -s "$2" "$1/alice.domain.crt" || exit 92
+		! ls -A "$1" | grep -q "^\.kc-tmp" || exit 93
+		printf "%s\n" "$rc"' sh "$CERTS" "$F/alice.crt" "$F/alice2.crt"
+	[ "$output" = 4 ]
+	[ "$stderr" = "kc-cert: cannot write '$CERTS/alice.domain.crt': No space left on device" ]
+}
