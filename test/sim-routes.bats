@@ -107,7 +107,7 @@ logged() { grep -qF -- "$2" "$BATS_FILE_TMPDIR/$1/var/logs/kuscia.log"; }
 
 # failure NODE CDR LINE: the route turns False DestinationIsNotAuthrized and LINE is logged
 failure() {
-	poll_until 10 logged "$1" "$3"
+	poll_until 15 logged "$1" "$3"
 	poll_until 10 is_ready "$1" "$2" "False DestinationIsNotAuthrized"
 	run -0 kc_kubectl "$BATS_FILE_TMPDIR/$1" get cdr "$2" -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}'
 	[ "$output" = TokenNotGenerate ]
@@ -319,6 +319,16 @@ failure() {
 	poll_until 5 logged carol 'get Domain nobody fail: domains.kuscia.secretflow "nobody" not found'
 	run -0 kc_kubectl "$D/carol" get cdr carol-nobody -o json
 	jq -e '.status == null or (.status.conditions // []) == []' <<<"$output"
+}
+
+@test "sim routes: a peer that never answers: Client.Timeout exceeded; other routes stay Ready" {
+	"$KC_PYTHON" "$KC_SRC/test/sim/kc-sim" fault "$D/carol" gateway blackhole
+	add_peer alice carol
+	route alice carol "$(gw_port carol)" true
+	failure alice alice-carol 'DomainRoute alice-carol: handshake fail:send request error, detail -> Post "http://127.0.0.1:80/handshake": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
+	"$KC_PYTHON" "$KC_SRC/test/sim/kc-sim" fault "$D/carol" gateway none
+	is_ready alice alice-bob "True "
+	run ! logged alice "markDestUnreachable of dr(alice-bob)"
 }
 
 # ---- heartbeat loss (runs last: it stops bob) -------------------------------------------------

@@ -149,7 +149,7 @@ class Controller:
 
     @property
     def http_timeout(self):
-        return max(self.iv(10), 2.0)
+        return max(self.iv(10), 1.0)
 
     def log(self, level, msg):
         K.log(self.node, level, msg)
@@ -182,14 +182,23 @@ class Controller:
                 self.queue.done(key)
                 self.queue.add(("stop",))
                 return
-            try:
-                self.process(key)
-            except Exception as e:  # a controller never dies of one object
-                self.log("ERROR", "route controller: %s failed: %r" % (key, e))
-                if key[0] in ("cdr", "dr"):
-                    self.queue.add(key, max(self.iv(5), 0.05))
-            finally:
-                self.queue.done(key)
+            if key[0] in ("dr", "hb"):
+                # network work (handshake, heartbeat) gets its own thread, so that a peer that
+                # never answers cannot hold up the heartbeats of the other routes
+                threading.Thread(target=self._run, args=(key,), name="kcsim-%s-%s" % key,
+                                 daemon=True).start()
+            else:
+                self._run(key)
+
+    def _run(self, key):
+        try:
+            self.process(key)
+        except Exception as e:  # a controller never dies of one object
+            self.log("ERROR", "route controller: %s failed: %r" % (key, e))
+            if key[0] in ("cdr", "dr"):
+                self.queue.add(key, max(self.iv(5), 0.05))
+        finally:
+            self.queue.done(key)
 
     def on_event(self, event, obj):
         """store.subscribe callback: only enqueue (never touch the store here)."""
