@@ -284,3 +284,17 @@ domaindata_json() { # domaindata_json NS NAME
 	run -1 kc_kubectl "$A" get cdr gina-alice
 	run -1 kc_kubectl "$A" get ns gina
 }
+
+@test "k8s: watch streams the changes after a resourceVersion; kubectl wait works" {
+	run -0 kc_kubectl "$A" create -f - <<<"$(domaindata_json alice w1)"
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/namespaces/alice/domaindatas/w1
+	rv=$(jq -r .metadata.resourceVersion <<<"$output")
+	kc_kubectl "$A" wait --for=jsonpath='{.spec.vendor}'=w kdd/w1 -n alice --timeout=10s >"$BATS_TEST_TMPDIR/wait" 2>&1 &
+	pid=$!
+	run -0 kc_kubectl "$A" patch kdd w1 -n alice --type merge -p '{"spec":{"vendor":"w"}}'
+	wait "$pid"
+	run -0 kc_kubectl "$A" delete kdd w1 -n alice
+	[ "$(cat "$BATS_TEST_TMPDIR/wait")" = "domaindata.kuscia.secretflow/w1 condition met" ]
+	run -0 api "$A" "/apis/kuscia.secretflow/v1alpha1/namespaces/alice/domaindatas?watch=true&resourceVersion=$rv&timeoutSeconds=0.2&fieldSelector=metadata.name=w1"
+	[ "$(jq -sc 'map([.type, .object.spec.vendor])' <<<"$output")" = '[["MODIFIED","w"],["DELETED","w"]]' ]
+}

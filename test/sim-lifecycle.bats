@@ -140,7 +140,10 @@ port() { jq ".$2" "$1/sim/ports.json"; }
 
 @test "lifecycle: fault refuse resets connections, blackhole never answers" {
 	run -0 "${SIM[@]}" fault "$A" api refuse
-	run -35 api "$A" /version
+	run api "$A" /version
+	# a reset before or during the TLS handshake: curl says 7, 35 or 56 depending on timing
+	[[ " 7 35 56 " == *" $status "* ]]
+	[ -z "$output" ] || [[ $output == curl:* ]]
 	run -0 "${SIM[@]}" fault "$A" api blackhole
 	run -28 api "$A" /version --max-time 0.3
 	run -0 "${SIM[@]}" fault "$A" api none

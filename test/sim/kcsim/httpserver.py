@@ -70,8 +70,9 @@ class Response:
         self.body = body or b""
         self.headers = dict(headers or {})
         self.content_type = content_type
+        self.stream = None  # an iterator of chunks: a chunked (streamed) answer
 
-    def encode(self, head_only=False, keep_alive=True, body=None):
+    def encode(self, head_only=False, keep_alive=True, body=None, chunked=False):
         body = self.body if body is None else body
         lines = ["HTTP/1.1 %d %s" % (self.status, REASONS.get(self.status, "Status"))]
         names = {k.lower() for k in self.headers}
@@ -87,7 +88,10 @@ class Response:
                 lines.append("%s: %s" % (k, v))
         if "date" not in names:
             lines.append("Date: " + email.utils.formatdate(usegmt=True))
-        lines.append("Content-Length: %d" % len(body))
+        if chunked:
+            lines.append("Transfer-Encoding: chunked")
+        else:
+            lines.append("Content-Length: %d" % len(body))
         if not keep_alive:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
@@ -337,6 +341,10 @@ class Listener:
                     resp = Response(arg, b"", content_type=None)
             else:
                 resp = self._call(req)
+            if resp.stream is not None:
+                if not self._stream(conn, resp, keep):
+                    return
+                continue
             data = resp.encode(head_only=False, keep_alive=keep)
             if req.method == "HEAD":
                 data = resp.encode(head_only=True, keep_alive=keep)
@@ -349,6 +357,41 @@ class Listener:
             conn.sendall(data)
             if not keep:
                 return
+
+    @staticmethod
+    def _peer_closed(conn):
+        import select
+        try:
+            r, _, _ = select.select([conn], [], [], 0)
+            if not r:
+                return False
+            conn.setblocking(False)
+            try:
+                return conn.recv(1) == b""
+            finally:
+                conn.setblocking(True)
+                conn.settimeout(IDLE_TIMEOUT)
+        except (OSError, ValueError, ssl.SSLWantReadError):
+            return False
+
+    def _stream(self, conn, resp, keep):
+        """A streamed (chunked) answer, for watches: the one exception to one-write answers.
+        resp.stream yields bytes (a chunk) or None (idle: check that the client is still there)."""
+        head = resp.encode(head_only=True, keep_alive=keep, chunked=True)
+        conn.sendall(head)
+        gen = resp.stream
+        try:
+            for chunk in gen:
+                if chunk is None:
+                    if self._peer_closed(conn):
+                        return False
+                    continue
+                if chunk:
+                    conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            conn.sendall(b"0\r\n\r\n")
+            return keep
+        finally:
+            gen.close()
 
     def _call(self, req):
         try:

@@ -6,12 +6,13 @@ everything allowed; any other CN: only discovery), or a service-account JWT of t
 """
 
 import base64
+import collections
 import datetime
 import hashlib
 import json
-import os
+import queue
 import random
-import string
+import threading
 import time
 import uuid
 
@@ -122,12 +123,46 @@ def jsonpath(obj, path):
     return cur
 
 
+class Watchers:
+    """Fan-out of store events to open watches, with a short history for resourceVersion."""
+
+    def __init__(self, store):
+        self.lock = threading.Lock()
+        self.queues = set()
+        self.history = collections.deque(maxlen=4096)
+        store.subscribe(self.on_event)
+
+    def on_event(self, ev, obj):
+        with self.lock:
+            self.history.append((ev, obj))
+            for q in self.queues:
+                q.put((ev, obj))
+
+    def register(self, since=None):
+        q = queue.Queue()
+        with self.lock:
+            self.queues.add(q)
+            past = [] if since is None else [(e, o) for e, o in self.history if _rv(o) > since]
+        return q, past
+
+    def unregister(self, q):
+        with self.lock:
+            self.queues.discard(q)
+
+
+def _rv(obj):
+    try:
+        return int(obj["metadata"]["resourceVersion"])
+    except (KeyError, TypeError, ValueError):
+        return 0
+
+
 class K8sApi:
     def __init__(self, node):
         self.node = node
         self.store = node.store
         self._sa_key = None
-        self._ca_pub = None
+        self.watchers = Watchers(node.store)
 
     # ---- service-account tokens ----------------------------------------------------------------
     def sa_key(self):
@@ -202,7 +237,6 @@ class K8sApi:
     # ---- routing -------------------------------------------------------------------------------
     def _route(self, req, user):
         path = req.path.rstrip("/") or "/"
-        m = req.method
         if path in ("/healthz", "/livez", "/readyz"):
             return Response(200, "ok", content_type="text/plain; charset=utf-8")
         if path == "/version":
@@ -341,10 +375,10 @@ class K8sApi:
         if kind.namespaced and ns is None and verb not in ("list", "watch"):
             raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource",
                            {})
-        if verb == "watch":
-            raise ApiError(405, "MethodNotAllowed", "the simulator does not serve watch requests", {})
         if sub == "token":
             return self._token_request(req, ns, name)
+        if verb == "list" and req.param("watch", "false").lower() in ("true", "1"):
+            return self._watch(req, kind, ns)
         if verb == "list":
             return self._list(req, kind, ns)
         if verb == "get":
@@ -501,6 +535,71 @@ class K8sApi:
                 it.pop("kind", None)
         return Response(200, {"apiVersion": kind.api_version, "kind": kind.kind + "List",
                               "metadata": {"resourceVersion": rv}, "items": items})
+
+    def _watch(self, req, kind, ns):
+        from .store import parse_field_selector, parse_selector, selector_matches
+        try:
+            reqs = parse_selector(req.param("labelSelector") or None)
+            freqs = parse_field_selector(req.param("fieldSelector") or None)
+        except ValueError as e:
+            raise ApiError(400, "BadRequest", "unable to parse requirement: %s" % e)
+        try:
+            timeout = float(req.param("timeoutSeconds") or 1800)
+        except ValueError:
+            timeout = 1800.0
+        rv = req.param("resourceVersion") or ""
+        table = "as=Table" in req.headers.get("accept", "")
+
+        def match(obj):
+            m = obj.get("metadata", {})
+            if obj.get("kind") != kind.kind or (ns and kind.namespaced and m.get("namespace") != ns):
+                return False
+            if reqs and not selector_matches(reqs, m.get("labels")):
+                return False
+            for field, eq, val in freqs:
+                if (m.get(field, "") == val) != eq:
+                    return False
+            return True
+
+        if rv not in ("", "0"):
+            try:
+                since = int(rv)
+            except ValueError:
+                raise ApiError(400, "BadRequest", 'resourceVersion: Invalid value: "%s": must be a number' % rv)
+            q, initial = self.watchers.register(since)
+            base = since
+        else:
+            q, _ = self.watchers.register()
+            base = int(self.store.resource_version())
+            initial = [("ADDED", o) for o in self.store.list(kind.plural, ns)]
+
+        def line(ev, obj):
+            if not kind.kuscia and ev != "ERROR":
+                obj = dict(obj)
+            if table:
+                obj = self._table(kind, [obj], req)
+            return (json.dumps({"type": ev, "object": obj}, separators=(",", ":")) + "\n").encode()
+
+        def gen():
+            try:
+                for ev, obj in initial:
+                    if match(obj):
+                        yield line(ev, obj)
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline and not self.node.stopping.is_set():
+                    try:
+                        ev, obj = q.get(timeout=max(0.01, min(1.0, deadline - time.monotonic())))
+                    except queue.Empty:
+                        yield None
+                        continue
+                    if _rv(obj) > base and match(obj):
+                        yield line(ev, obj)
+            finally:
+                self.watchers.unregister(q)
+
+        resp = Response(200, b"")
+        resp.stream = gen()
+        return resp
 
     def _columns(self, kind):
         name = {"name": "Name", "type": "string", "format": "name",

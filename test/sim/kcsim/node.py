@@ -223,7 +223,11 @@ class Node:
             lst = httpserver.Listener(name, handlers[name], port=int(ports.get(name) or 0), ssl_context=ctxs[name],
                                       fault=(lambda n=name: self.fault(n)), log=self.log,
                                       status_json=(name == "api"))
-            lst.start()
+            try:
+                lst.start()
+            except OSError as e:
+                raise RuntimeError("cannot listen on 127.0.0.1:%d for %s: %s -- choose another port or 0"
+                                   % (lst.port, name, e.strerror or e))
             self.listeners[name] = lst
             self.ports[name] = lst.port
         self._update_files()

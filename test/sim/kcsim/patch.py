@@ -357,6 +357,13 @@ def _now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _time_of(obj, manager, operation, subresource):
+    for e in _entries(obj or {}):
+        if e.get("manager") == manager and e.get("operation") == operation and e.get("subresource") == subresource:
+            return e.get("time") or _now()
+    return _now()
+
+
 def _entries(obj):
     return list((obj.get("metadata") or {}).get("managedFields") or [])
 
@@ -383,7 +390,8 @@ def record_update(old, new, manager, api_version, subresource=None):
             entries.append(e)
     owned = (mine or set()) | changed
     if owned:
-        e = {"manager": manager, "operation": "Update", "apiVersion": api_version, "time": _now(),
+        t = _now() if owned != mine else _time_of(old, manager, "Update", subresource)
+        e = {"manager": manager, "operation": "Update", "apiVersion": api_version, "time": t,
              "fieldsType": "FieldsV1", "fieldsV1": fields_v1(owned)}
         if subresource:
             e["subresource"] = subresource
@@ -442,7 +450,8 @@ def apply(live, cfg, manager, force, api_version, group_version):
         if p not in owned_by_others:
             del_path(result, p)
     result = deep_merge(result, cfg)
-    mine = {"manager": manager, "operation": "Apply", "apiVersion": api_version, "time": _now(),
+    t = _time_of(live, manager, "Apply", None) if cfgp == prev and live is not None else _now()
+    mine = {"manager": manager, "operation": "Apply", "apiVersion": api_version, "time": t,
             "fieldsType": "FieldsV1", "fieldsV1": fields_v1(cfgp)}
     result.setdefault("metadata", {})["managedFields"] = kept + [mine]
     return result

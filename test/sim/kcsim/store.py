@@ -429,9 +429,10 @@ class Store:
                         continue
                     doomed[k] = child
                     queue.append(child)
-            self._next_rv()
+            rv = self._next_rv()
             self._write([(k, None) for k in doomed])
             for k, o in doomed.items():
+                o["metadata"]["resourceVersion"] = rv
                 events.append(("DELETED", o))
         self._emit(events)
         return cur
@@ -440,5 +441,4 @@ class Store:
 def _strip_rv(obj):
     o = json.loads(json.dumps(obj))
     o.get("metadata", {}).pop("resourceVersion", None)
-    o.get("metadata", {}).pop("managedFields", None)
     return o
