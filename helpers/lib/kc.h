@@ -164,4 +164,43 @@ char *kc_kind_path(const struct kc_kind *k, const char *ns, const char *name);	/
 char *kc_kind_ref(const struct kc_kind *k, const char *name);	/* "domain.kuscia.secretflow/alice" */
 int kc_object_name_valid(const char *name);
 
+/* conf.c: the one reader of kuscia.yaml. KEY is a dotted path (kusciaAPI.HTTPPort); file NULL =
+ * $KUSCIA_ROOT/etc/conf/kuscia.yaml. KC_OK with *value NULL when KEY is not set (empty or null),
+ * else a NUL-terminated copy (len: its length; free with kc_wipe_free(v, len + 1) if secret);
+ * KC_ESYS (unreadable) / KC_EINPUT (not YAML, KEY holds a mapping or list), message printed */
+int kc_conf_get_file(const char *file, const char *key, char **value, size_t *len);
+int kc_conf_get(const char *key, char **value);
+
+/* route.c: a ClusterDomainRoute read from the apiserver (kc-route-check status, diagnosis) */
+/* GET server+path: KC_OK with *out the JSON object, or NULL on 404; else KC_EAPI / KC_ENET /
+ * KC_ETLS (message printed) */
+int kc_api_get(struct kc_http *h, const char *server, const char *path, json_t **out);
+struct kc_route_tokens {
+	size_t n;		/* entries in the list */
+	long long revision;	/* the newest entry's, -1 when the list is empty */
+	int ready;		/* the newest entry's isReady */
+	char *expires;		/* the newest entry's expirationTime, or NULL */
+};
+struct kc_route {
+	char *name, *source, *destination;	/* source/destination NULL when it does not exist */
+	char *endpoint;		/* "https://HOST:PORT/PREFIX" of the handshake port, or NULL */
+	char *host, *prefix;
+	int port, tls;
+	int exists, has_ready, ready;	/* has_ready: a Ready condition is present */
+	char *reason, *message, *since;	/* of the Ready condition, NULL when absent */
+	struct kc_route_tokens src, dst;	/* status.tokenStatus.sourceTokens, destinationTokens */
+};
+/* zero r first; KC_OK with r->exists 0 when there is no such CDR (message printed otherwise) */
+int kc_route_read(struct kc_http *h, const char *server, const char *name, struct kc_route *r);
+void kc_route_from_json(json_t *cdr, struct kc_route *r);
+void kc_route_free(struct kc_route *r);
+/* the Ready state in one line and the next step (troubleshooting.md section F), strings to
+ * free (*fix NULL when none); self is our domain ID. Returns 1 when the reason is known. */
+int kc_route_advice(const struct kc_route *r, const char *self, char **text, char **fix);
+/* {"route","exists","source","destination","endpoint","ready","status","reason","message",
+ * "lastTransitionTime","explanation","fix","sourceTokens","destinationTokens"} */
+json_t *kc_route_json(const struct kc_route *r, const char *text, const char *fix);
+/* a duration: "30s", "2m", "1h", "500ms" or plain seconds; KC_OK or KC_EUSAGE (nothing printed) */
+int kc_duration_ms(const char *s, long *ms);
+
 #endif
