@@ -779,7 +779,7 @@ class K8sApi:
         cfg = self._check_identity(kind, self._body(req, yaml_ok=True), ns, name)
         # check the applied configuration on its own first: unknown fields and types are its errors
         cfg_checked, warnings = check(kind, json.loads(json.dumps(cfg)), strict, creating=old is None,
-                                      subresource=sub)
+                                      subresource=sub, partial=True)
         if strict != "Strict":
             cfg = cfg_checked
         cfg = drop_nulls(cfg)

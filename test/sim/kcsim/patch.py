@@ -218,7 +218,7 @@ def yaml_load(text):
 
     def split_key(text):
         m = re.match(r'^("(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'|[^:#]+?)\s*:(?:\s+(.*)|$)', text)
-        if not m or text.startswith("- "):
+        if not m or text.startswith("- ") or text[0] in "[{":
             return None
         return _scalar(m.group(1)) if m.group(1)[0] in "\"'" else m.group(1).strip(), (m.group(2) or "").strip()
 

@@ -30,11 +30,14 @@ BUILTIN = {
 
 
 class FieldErrors:
-    def __init__(self):
+    def __init__(self, partial=False):
         self.errors = []  # (reason, field, detail)
         self.unknown = []  # field paths
+        self.partial = partial  # an apply configuration: required fields may be missing
 
     def add(self, reason, field, detail):
+        if self.partial and reason == "FieldValueRequired":
+            return
         self.errors.append((reason, field, detail))
 
 
@@ -228,9 +231,10 @@ def _check_meta(meta, kind, fe, prune, creating):
     return out
 
 
-def check(kind, obj, strict, creating=False, subresource=None):
-    """Validate and normalise obj (a full object). Returns (obj, warnings); raises ApiError 422."""
-    fe = FieldErrors()
+def check(kind, obj, strict, creating=False, subresource=None, partial=False):
+    """Validate and normalise obj (a full object; partial: an apply configuration).
+    Returns (obj, warnings); raises ApiError 422."""
+    fe = FieldErrors(partial)
     prune = strict != "Strict"
     obj = drop_nulls(obj)
     if kind.kuscia:
