@@ -177,6 +177,9 @@ domaindata_json() { # domaindata_json NS NAME
 	run -0 api "$A" '/apis/kuscia.secretflow/v1alpha1/clusterdomainroutes?fieldValidation=Strict' -H 'Content-Type: application/json' -d "$obj"
 	jq -e '.code == 422 and .reason == "Invalid" and .details.causes[0].field == "spec.endpoint.colour"
 		and (.message | contains("unknown field \"spec.endpoint.colour\""))' <<<"$output"
+	dup=$(cdr_json alice erin 2.2.2.2 | sed 's/"source":"alice"/"source":"alice","source":"bob"/')
+	run -0 api "$A" '/apis/kuscia.secretflow/v1alpha1/clusterdomainroutes?fieldValidation=Strict' -H 'Content-Type: application/json' -d "$dup"
+	jq -e '.code == 422 and .details.causes[0].field == "spec.source" and (.message | contains("duplicate field \"spec.source\""))' <<<"$output"
 	run -1 kc_kubectl "$A" get cdr alice-erin
 }
 

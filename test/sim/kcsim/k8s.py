@@ -53,13 +53,45 @@ class User:
         return "system:masters" in self.groups
 
 
-def _duplicate_check(pairs):
-    d = {}
+class _Obj(dict):
+    """A decoded JSON object that remembers its duplicate keys."""
+    dups = ()
+
+
+def _pairs(pairs):
+    d = _Obj()
+    dups = []
     for k, v in pairs:
         if k in d:
-            raise ValueError('duplicate field "%s"' % k)
+            dups.append(k)
         d[k] = v
+    if dups:
+        d.dups = dups
     return d
+
+
+def _find_dup(v, path=""):
+    if isinstance(v, dict):
+        for k in getattr(v, "dups", ()):
+            return (path + "." + k) if path else k
+        for k, x in v.items():
+            f = _find_dup(x, (path + "." + k) if path else k)
+            if f:
+                return f
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            f = _find_dup(x, "%s[%d]" % (path, i))
+            if f:
+                return f
+    return None
+
+
+def _plain(v):
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
 
 
 def human_duration(seconds):
@@ -431,7 +463,7 @@ class K8sApi:
                        % (what, user.name, verb, res, kind.group, scope), details)
 
     # ---- helpers ---------------------------------------------------------------------------------
-    def _body(self, req, yaml_ok=False):
+    def _body(self, req, yaml_ok=False, kind=None):
         if not req.body:
             raise ApiError(400, "BadRequest", "the server rejected our request due to an error in our request")
         if "protobuf" in req.headers.get("content-type", ""):
@@ -443,20 +475,23 @@ class K8sApi:
                                "accepted media types include: application/json, application/yaml (%s)" % e)
         text = req.body.decode("utf-8", "replace")
         try:
-            return json.loads(text, object_pairs_hook=_duplicate_check)
+            obj = json.loads(text, object_pairs_hook=_pairs)
         except ValueError as e:
-            if str(e).startswith("duplicate field") and req.param("fieldValidation", "Strict") == "Strict":
-                raise ApiError(400, "BadRequest", "the server rejected our request due to an error in our request: "
-                               "strict decoding error: " + str(e))
-            if str(e).startswith("duplicate field"):
-                return json.loads(text)
             if not yaml_ok and "yaml" not in req.headers.get("content-type", ""):
                 raise ApiError(400, "BadRequest", "the object provided is unrecognized (must be of type %s): "
                                "couldn't get version/kind; json parse error: %s" % ("Object", e))
-        try:
-            return P.yaml_load(text)
-        except P.YamlError as e:
-            raise ApiError(400, "BadRequest", "error decoding YAML: %s" % e)
+            try:
+                return P.yaml_load(text)
+            except P.YamlError as e:
+                raise ApiError(400, "BadRequest", "error decoding YAML: %s" % e)
+        dup = _find_dup(obj)
+        obj = _plain(obj)
+        if dup and req.param("fieldValidation", "Strict") == "Strict":
+            name = ((obj.get("metadata") or {}).get("name", "") if isinstance(obj, dict) else "")
+            if kind is None:
+                raise ApiError(400, "BadRequest", 'strict decoding error: duplicate field "%s"' % dup)
+            raise invalid(kind, name, [("FieldValueDuplicate", dup, 'duplicate field "%s"' % dup)])
+        return obj
 
     def _manager(self, req, default=None):
         m = req.param("fieldManager")
@@ -667,7 +702,7 @@ class K8sApi:
             raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource",
                            {})
         strict = self._validation(req)
-        obj = self._check_identity(kind, self._body(req), ns)
+        obj = self._check_identity(kind, self._body(req, kind=kind), ns)
         meta = obj["metadata"]
         if isinstance(meta, dict) and not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + "".join(random.choice("bcdfghjklmnpqrstvwxz2456789")
@@ -729,7 +764,7 @@ class K8sApi:
 
     def _update(self, req, kind, ns, name, sub):
         strict = self._validation(req)
-        new = self._check_identity(kind, self._body(req), ns, name)
+        new = self._check_identity(kind, self._body(req, kind=kind), ns, name)
         old = self.store.get(kind.plural, ns or "", name)
         if old is None:
             raise not_found(kind, name)
@@ -776,7 +811,7 @@ class K8sApi:
         if not manager:
             raise ApiError(400, "BadRequest", "PATCH %s: fieldManager is required for apply requests" % req.path)
         force = req.param("force", "false").lower() == "true"
-        cfg = self._check_identity(kind, self._body(req, yaml_ok=True), ns, name)
+        cfg = self._check_identity(kind, self._body(req, yaml_ok=True, kind=kind), ns, name)
         # check the applied configuration on its own first: unknown fields and types are its errors
         cfg_checked, warnings = check(kind, json.loads(json.dumps(cfg)), strict, creating=old is None,
                                       subresource=sub, partial=True)

@@ -283,7 +283,7 @@ def invalid(kind, name, errors):
     parts = []
     causes = []
     for reason, field, detail in errors:
-        if detail.startswith("unknown field"):
+        if detail.startswith("unknown field") or detail.startswith("duplicate field"):
             parts.append(detail)
         else:
             parts.append("%s: %s" % (field, detail))
