@@ -321,6 +321,16 @@ failure() {
 	jq -e '.status == null or (.status.conditions // []) == []' <<<"$output"
 }
 
+@test "sim routes: the peer deletes our Domain: state 5 deauthorises the route; re-adding it heals" {
+	poll_until 5 is_ready alice alice-bob "True "
+	kc_kubectl "$D/bob" delete domain alice >/dev/null
+	poll_until 10 logged alice "alice-bob can't contact destination because destination authentication is false"
+	poll_until 10 is_ready alice alice-bob "False DestinationIsNotAuthrized"
+	add_peer bob alice
+	poll_until 15 is_ready alice alice-bob "True "
+	poll_until 15 is_ready bob alice-bob "True "
+}
+
 @test "sim routes: a peer that never answers: Client.Timeout exceeded; other routes stay Ready" {
 	"$KC_PYTHON" "$KC_SRC/test/sim/kc-sim" fault "$D/carol" gateway blackhole
 	add_peer alice carol
