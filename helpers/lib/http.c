@@ -130,6 +130,12 @@ transfer_error(const struct kc_http *h, CURLcode cc, const char *url)
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
 		return kc_err(KC_ENET, "cannot reach '%s': %s", url, why);
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		/* TLS 1.3 servers reject a client certificate with an alert after the handshake */
+		if (strstr(why, "alert") != NULL || strstr(why, "SSL") != NULL)
+			return kc_err(KC_ETLS, "TLS with '%s' failed: %s", url, why);
+		return kc_err(KC_ENET, "request to '%s' failed: %s", url, why);
 	case CURLE_WRITE_ERROR:
 		if (h->too_big)
 			return kc_err(KC_EAPI, "the answer of '%s' is too large", url);
@@ -186,9 +192,17 @@ kc_http_request(struct kc_http *h, const char *method, const char *url, const ch
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+	for (l = hdrs; l != NULL; l = l->next)	/* copies of the persistent ones: a token */
+		OPENSSL_cleanse(l->data, strlen(l->data));
 	curl_slist_free_all(hdrs);
 	h->cur = NULL;
 	return rc;
+}
+
+const char *
+kc_http_error(const struct kc_http *h)
+{
+	return h->err;
 }
 
 void

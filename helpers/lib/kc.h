@@ -203,4 +203,23 @@ json_t *kc_route_json(const struct kc_route *r, const char *text, const char *fi
 /* a duration: "30s", "2m", "1h", "500ms" or plain seconds; KC_OK or KC_EUSAGE (nothing printed) */
 int kc_duration_ms(const char *s, long *ms);
 
+/* kusciaapi.c: a KusciaAPI client (spec/kusciaapi.md). Endpoint: endpoint, else $KC_KUSCIAAPI,
+ * else 127.0.0.1 at kuscia.yaml's kusciaAPI.HTTPPort (8082), https unless protocol is NOTLS.
+ * https: server verified against var/certs/ca.crt (insecure: not, with a warning), client pair
+ * kusciaapi-client.crt/.key if both exist, else ca.crt/.key, header Token from var/certs/token
+ * (never sent over plain http). Errors printed, KC_E* returned. */
+struct kc_kapi;
+int kc_kapi_open(const char *endpoint, int insecure, long timeout_ms, struct kc_kapi **out);
+void kc_kapi_free(struct kc_kapi *k);
+const char *kc_kapi_base(const struct kc_kapi *k);	/* "https://127.0.0.1:8082" */
+/* POST req to path ("/api/v1/..."): KC_OK with *env = the answer, an envelope whose status.code
+ * may be non-zero (check kc_kapi_code); else KC_ENET / KC_ETLS / KC_EAPI (HTTP != 200 such as
+ * 401 for a bad token, not JSON, no envelope), message printed */
+int kc_kapi_post(struct kc_kapi *k, const char *path, json_t *req, json_t **env);
+long kc_kapi_code(const json_t *env, const char **message);	/* status.code, .message */
+int kc_kapi_fail(const json_t *env, int code, const char *what);	/* "WHAT: msg (KusciaAPI code N)" */
+const char *kc_kapi_id_problem(const char *id);	/* DomainData/grant IDs: NULL when valid */
+/* http.c: libcurl's error text of the last failed request ("" if none) */
+const char *kc_http_error(const struct kc_http *h);
+
 #endif
