@@ -341,6 +341,12 @@ failure() {
 	run ! logged alice "markDestUnreachable of dr(alice-bob)"
 }
 
+@test "sim routes: the in-process self-test of the handshake and the controller passes" {
+	cd "$KC_SRC/test/sim"
+	run -0 "$KC_PYTHON" -B -m kcsim.route_selftest
+	[ "${lines[-1]}" = "route self-test: ok" ]
+}
+
 # ---- heartbeat loss (runs last: it stops bob) -------------------------------------------------
 
 @test "sim routes: with bob stopped, alice-bob turns DestinationUnreachable and bob-alice HeartBeatTimeout" {

@@ -272,9 +272,12 @@ class FakeNode:
 FAILS = []
 
 
+T0 = time.time()
+
+
 def check(cond, what):
     if VERBOSE or not cond:
-        print(("ok   " if cond else "FAIL ") + what, file=sys.stderr)
+        print("%6.2f %s%s" % (time.time() - T0, "ok   " if cond else "FAIL ", what), file=sys.stderr)
     if not cond:
         FAILS.append(what)
 
