@@ -213,9 +213,10 @@ domaindata_json() { # domaindata_json NS NAME
 	dds='{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"DomainDataSource","metadata":{"name":"s1","namespace":"alice"},"spec":{"name":"s1","type":"localfs","data":{"path":"/tmp"}}}'
 	dr='{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"DomainRoute","metadata":{"name":"alice-zoe","namespace":"alice"},"spec":{"source":"alice","destination":"zoe","authenticationType":"Token"}}'
 	job='{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"KusciaJob","metadata":{"name":"j1","namespace":"cross-domain"},"spec":{"initiator":"alice","tasks":[{"alias":"psi","appImage":"img","taskInputConfig":"{}","parties":[{"domainID":"alice"}]}]}}'
-	run -0 kc_kubectl "$A" apply -f - <<<"$(domaindata_json alice d1)$grant$dds$dr$job"
-	[ "${#lines[@]}" = 5 ]
-	[[ ${lines[*]} == *"domaindatagrant.kuscia.secretflow/g1 created"*"kusciajob.kuscia.secretflow/j1 created" ]]
+	task='{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"KusciaTask","metadata":{"name":"t1","namespace":"cross-domain"},"spec":{"initiator":"alice"}}'
+	run -0 kc_kubectl "$A" apply -f - <<<"$(domaindata_json alice d1)$grant$dds$dr$job$task"
+	[ "${#lines[@]}" = 6 ]
+	[[ ${lines[*]} == *"domaindatagrant.kuscia.secretflow/g1 created"*"kusciajob.kuscia.secretflow/j1 created"*"kusciatask.kuscia.secretflow/t1 created" ]]
 	run -0 kc_kubectl "$A" get kdd/d1 ddg/g1 dds/s1 dr/alice-zoe -n alice -o jsonpath='{.items[*].metadata.name}'
 	[ "$output" = "d1 g1 s1 alice-zoe" ]
 	run -0 kc_kubectl "$A" get kj -n cross-domain
@@ -225,7 +226,9 @@ domaindata_json() { # domaindata_json NS NAME
 	jq -e '.spec.maxParallelism == 1 and .spec.scheduleMode == "Strict" and .spec.tasks[0].tolerable == false' <<<"$output"
 	run -0 kc_kubectl "$A" delete kdd/d1 ddg/g1 dds/s1 dr/alice-zoe -n alice
 	[ "${#lines[@]}" = 4 ]
-	run -0 kc_kubectl "$A" delete kj j1 -n cross-domain
+	run -0 kc_kubectl "$A" get kt -n cross-domain
+	[[ ${lines[0]} =~ ^NAME\ +STARTTIME\ +COMPLETIONTIME\ +LASTRECONCILETIME\ +PHASE$ ]]
+	run -0 kc_kubectl "$A" delete kj/j1 kt/t1 -n cross-domain
 	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/namespaces/alice/domaindatagrants
 	jq -e '.items == []' <<<"$output"
 }
@@ -249,6 +252,9 @@ domaindata_json() { # domaindata_json NS NAME
 	jq -e '.code == 403' <<<"$output"
 	run -1 --separate-stderr kc_kubectl "$A" create token nobody -n tok
 	[[ $stderr == *'serviceaccounts "nobody" not found'* ]]
+	run -0 kc_kubectl "$A" delete ns tok
+	run -0 api "$A" /api/v1/namespaces/tok/serviceaccounts
+	jq -e '.items == []' <<<"$output"
 }
 
 @test "k8s: merge patch, status subresource, resourceVersion and generation" {

@@ -35,7 +35,10 @@ def _pid_alive(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
             state = f.read().rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X")
+        if state in ("Z", "X"):
+            return False
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return b"kc-sim" in f.read()  # not a recycled pid
     except (OSError, IndexError):
         return True
 
