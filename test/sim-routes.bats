@@ -44,6 +44,9 @@ setup_file() {
 		-p "{\"spec\":{\"cert\":\"$(base64 -w0 "$d/bob/var/certs/domain.crt")\"}}" >/dev/null
 	add_peer erin alice
 	route erin alice "$(gw_port alice)" true
+	# a path prefix that no proxy strips
+	add_peer frank alice
+	route frank alice "$(gw_port alice)" true /kuscia/
 
 	# alice and bob, paired by hand as the P2P guide does
 	add_peer alice bob
@@ -81,14 +84,14 @@ add_peer() {
 			interConnProtocols: ["kuscia"]}}' | kc_kubectl "$dir" apply -f - >/dev/null
 }
 
-# route NODE PEER PORT ISTLS: the ClusterDomainRoute join_to_host.sh NODE PEER URL applies
+# route NODE PEER PORT ISTLS [PREFIX]: the ClusterDomainRoute join_to_host.sh NODE PEER URL applies
 route() {
-	jq -n --arg s "$1" --arg d "$2" --argjson port "$3" --argjson tls "$4" '{
+	jq -n --arg s "$1" --arg d "$2" --argjson port "$3" --argjson tls "$4" --arg prefix "${5:-/}" '{
 		apiVersion: "kuscia.secretflow/v1alpha1", kind: "ClusterDomainRoute",
 		metadata: {name: ($s + "-" + $d)},
 		spec: {source: $s, destination: $d, interConnProtocol: "kuscia",
 			endpoint: {host: "127.0.0.1",
-				ports: [{name: "http", protocol: "HTTP", pathPrefix: "/", isTLS: $tls, port: $port}]},
+				ports: [{name: "http", protocol: "HTTP", pathPrefix: $prefix, isTLS: $tls, port: $port}]},
 			authenticationType: "Token",
 			tokenConfig: {tokenGenMethod: "RSA-GEN", rollingUpdatePeriod: 86400},
 			requestHeadersToAdd: {Authorization: "Bearer"}}}' |
@@ -300,6 +303,10 @@ failure() {
 
 @test "sim routes: the endpoint is another node's gateway: 401 naming that node" {
 	failure carol carol-ivan 'DomainRoute carol-ivan: handshake fail:response status code [401], detail -> {"domain":"alice",'
+}
+
+@test "sim routes: a path prefix no proxy strips: 404 page not found" {
+	failure frank frank-alice "DomainRoute frank-alice: handshake fail:response status code [404], detail -> 404 page not found"
 }
 
 @test "sim routes: a Domain without a certificate leaves the keys empty and the route waiting" {
