@@ -445,6 +445,8 @@ class Listener:
         req.path = urllib.parse.unquote(path)
         req.query = urllib.parse.parse_qs(qs, keep_blank_values=True)
         te = req.headers.get("transfer-encoding", "").lower()
+        if req.headers.get("expect", "").lower() == "100-continue":
+            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         if "chunked" in te:
             chunks = []
             size = 0
@@ -472,8 +474,6 @@ class Listener:
                 raise _Closed()
             if n < 0 or n > MAX_BODY:
                 raise _Closed()
-            if n and req.headers.get("expect", "").lower() == "100-continue":
-                conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             req.body = rfile.read(n) if n else b""
             if len(req.body) < n:
                 raise _Closed()
