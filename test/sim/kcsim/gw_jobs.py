@@ -10,6 +10,8 @@ route, with the handshake's token, on the simulator-only gateway path
 
     check_party(node, job) -> list of missing items, [] when this node's party is ready
     ask_party(node, peer, job) -> (ok, missing, error)   # over the route <self>-<peer>
+    check_job(node, job) -> (ok, message)   # the initiator: own party, then every other party;
+                                            # message names the first missing item
 
 A party is ready when: every party of its tasks is a known Domain here; the routes between this
 node and every other party are Ready both ways (CDR <self>-<p> and <p>-<self>); and each of its
@@ -136,3 +138,20 @@ def ask_party(node, peer, job, timeout=None):
         return bool(ans.get("ok")), list(ans.get("missing") or []), None
     except (ValueError, AttributeError):
         return False, [], "party %s answered no JSON" % peer
+
+
+def check_job(node, job, timeout=None):
+    """What the initiator runs before it lets JOB succeed: its own party, then every other
+    party over the route. (True, "") or (False, <the first missing item>)."""
+    missing = check_party(node, job)
+    if missing:
+        return False, missing[0]
+    for p in _parties(job):
+        if p == node.domain:
+            continue
+        ok, items, err = ask_party(node, p, job, timeout)
+        if err:
+            return False, "party %s could not be asked: %s" % (p, err)
+        if not ok:
+            return False, items[0] if items else "party %s is not ready" % p
+    return True, ""

@@ -438,6 +438,14 @@ def test_pair(tmp):
     check(ok and missing == [] and err is None, "party check: ready once the data is granted")
     check(gw_jobs.check_party(alice, job) == ["DomainData alice-table does not exist in alice"],
           "own party check")
+    check(gw_jobs.check_job(alice, job) == (False, "DomainData alice-table does not exist in alice"),
+          "job check: own party first")
+    alice.store.create({"apiVersion": "kuscia.secretflow/v1alpha1", "kind": "DomainData",
+                        "metadata": {"name": "alice-table", "namespace": "alice"}, "spec": {}})
+    alice.store.create({"apiVersion": "kuscia.secretflow/v1alpha1", "kind": "DomainDataGrant",
+                        "metadata": {"name": "g", "namespace": "alice"},
+                        "spec": {"domainDataID": "alice-table", "grantDomain": "bob"}})
+    check(gw_jobs.check_job(alice, job) == (True, ""), "job check: every party ready")
 
     # heartbeats reach bob
     check(wait(lambda: ((bob.store.get("clusterdomainroutes", "", "alice-bob") or {}).get("status", {})
