@@ -307,3 +307,13 @@ domaindata_json() { # domaindata_json NS NAME
 	run -0 api "$A" "/apis/kuscia.secretflow/v1alpha1/namespaces/alice/domaindatas?watch=true&resourceVersion=$rv&timeoutSeconds=0.2&fieldSelector=metadata.name=w1"
 	[ "$(jq -sc 'map([.type, .object.spec.vendor])' <<<"$output")" = '[["MODIFIED","w"],["DELETED","w"]]' ]
 }
+
+@test "k8s: a body that is no object, or names another namespace, is a 400 BadRequest" {
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/namespaces/alice/domaindatas -H 'Content-Type: application/json' -d '{"kind":'
+	jq -e '.code == 400 and .reason == "BadRequest" and .status == "Failure"' <<<"$output"
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/namespaces/alice/domaindatas -H 'Content-Type: application/json' \
+		-d "$(domaindata_json bob x400)"
+	jq -e '.code == 400 and .message == "the namespace of the provided object does not match the namespace sent on the request"' <<<"$output"
+	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/namespaces/alice/domaindatas/x400 -X PATCH -H 'Content-Type: application/strategic-merge-patch+json' -d '{}'
+	jq -e '.code == 415 and .reason == "UnsupportedMediaType"' <<<"$output"
+}

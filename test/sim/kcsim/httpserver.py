@@ -363,16 +363,22 @@ class Listener:
         import select
         try:
             r, _, _ = select.select([conn], [], [], 0)
-            if not r:
-                return False
-            conn.setblocking(False)
-            try:
-                return conn.recv(1) == b""
-            finally:
-                conn.setblocking(True)
-                conn.settimeout(IDLE_TIMEOUT)
-        except (OSError, ValueError, ssl.SSLWantReadError):
+        except (OSError, ValueError):
+            return True
+        if not r:
             return False
+        conn.setblocking(False)
+        try:
+            return conn.recv(1) == b""
+        except (ssl.SSLWantReadError, BlockingIOError):
+            return False
+        except (ssl.SSLError, OSError):
+            return True
+        finally:
+            try:
+                conn.settimeout(IDLE_TIMEOUT)
+            except OSError:
+                pass
 
     def _stream(self, conn, resp, keep):
         """A streamed (chunked) answer, for watches: the one exception to one-write answers.
