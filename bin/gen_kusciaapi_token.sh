@@ -30,8 +30,9 @@ case ${1:-} in
 esac
 # shellcheck disable=SC2016 # the ${...} are literal, as in upstream's message
 [ $# -eq 2 ] || kc_die "$KC_EUSAGE" "need 2 arguments, got $# -- Please run the script in this format: $0"' ${domainID} ${domainKeyData}'
+# ${2:+x}: a KC_DEBUG trace shows x, not the key
 [ -n "$1" ] || kc_die "$KC_EUSAGE" "DOMAIN_ID is empty -- give the domain's ID, as in its kuscia.yaml"
-[ -n "$2" ] || kc_die "$KC_EUSAGE" "DOMAIN_KEY_DATA is empty -- give the domainKeyData of the domain's kuscia.yaml"
+[ -n "${2:+x}" ] || kc_die "$KC_EUSAGE" "DOMAIN_KEY_DATA is empty -- give the domainKeyData of the domain's kuscia.yaml"
 
 # no trace from here on: the key is in $2 (KC_DEBUG would print it)
 { set +x; } 2>/dev/null

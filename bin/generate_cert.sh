@@ -29,7 +29,8 @@ case ${1:-} in
 -h | --help) kc_help; exit 0 ;;
 esac
 [ -n "${1:-}" ] || kc_die "$KC_EUSAGE" "missing argument: DOMAIN_ID -- usage: generate_cert.sh DOMAIN_ID DOMAIN_KEY_DATA"
-[ -n "${2:-}" ] || kc_die "$KC_EUSAGE" "missing argument: DOMAIN_KEY_DATA -- give the domainKeyData of $1's kuscia.yaml (base64 of its PEM RSA key)"
+# ${2:+x}: a KC_DEBUG trace shows x, not the key
+[ -n "${2:+x}" ] || kc_die "$KC_EUSAGE" "missing argument: DOMAIN_KEY_DATA -- give the domainKeyData of $1's kuscia.yaml (base64 of its PEM RSA key)"
 id=$1
 kc_check_id DOMAIN_ID "$id"
 name=$id.domain
