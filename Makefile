@@ -44,7 +44,8 @@ build/flags: FORCE
 	@echo '$(CC) $(KC_CFLAGS) $(KC_LDFLAGS) $(KC_LIBS)' | cmp -s - $@ || \
 		echo '$(CC) $(KC_CFLAGS) $(KC_LDFLAGS) $(KC_LIBS)' > $@
 FORCE:
-.SECONDARY:
+.PHONY: FORCE
+.SECONDARY: $(LIB_OBJS) $(HELPERS:%=build/%.o)
 
 build/lib/%.o: helpers/lib/%.c helpers/lib/kc.h build/flags
 	$(CC) $(KC_CFLAGS) -c -o $@ $<
