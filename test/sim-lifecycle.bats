@@ -194,3 +194,15 @@ port() { jq ".$2" "$1/sim/ports.json"; }
 		-w '%{num_connects}\n' -o /dev/null "https://127.0.0.1:$p/version" -o /dev/null "https://127.0.0.1:$p/api"
 	[ "$output" = $'1\n0' ]
 }
+
+@test "lifecycle: usage errors exit 2; status prints ports.json or exits 3" {
+	run -2 --separate-stderr "${SIM[@]}"
+	[[ $stderr == *"kc-sim: a command is required" ]]
+	run -2 --separate-stderr "${SIM[@]}" start "$A" --api-port 99999
+	[[ $stderr == *"kc-sim: argument --api-port: invalid port '99999'" ]]
+	run -2 --separate-stderr "${SIM[@]}" start "$A" --time-scale 0
+	run -0 "${SIM[@]}" status "$A"
+	[ "$output" = "$(jq -c . "$A/sim/ports.json" | sed 's/,/, /g; s/:/: /g')" ]
+	run -3 "${SIM[@]}" status "$BATS_TEST_TMPDIR"
+	[ "$output" = stopped ]
+}
