@@ -126,7 +126,8 @@ domaindata_json() { # domaindata_json NS NAME
 	jq -e '(.spec | has("role") | not) and .spec.master == "carol"' <<<"$output"
 	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/clusterdomainroutes/carol-alice
 	jq -e '.code == 404' <<<"$output"
-	run -0 api "$A" /api/v1/namespaces/carol -f
+	run -0 api "$A" /api/v1/namespaces/carol
+	jq -e '.metadata.labels["kuscia.secretflow/domain-name"] == "carol" and (.metadata.labels | has("kuscia.secretflow/role") | not)' <<<"$output"
 	run -0 api "$A" /apis/kuscia.secretflow/v1alpha1/domains/carol -X DELETE -f
 }
 
@@ -286,12 +287,21 @@ domaindata_json() { # domaindata_json NS NAME
 	run -0 kc_kubectl "$A" delete cdr alice-frank
 }
 
-@test "k8s: deleting a partner Domain deletes its reverse route and namespace" {
+@test "k8s: deleting a partner Domain deletes what it owns and marks its namespace" {
 	run -0 kc_kubectl "$A" apply -f - <<<"$(domain_json gina "$B/var/certs/domain.crt")"
-	run -0 kc_kubectl "$A" get cdr gina-alice -o name
+	run -0 api "$A" /api/v1/namespaces/gina
+	jq -e '.metadata.labels["kuscia.secretflow/domain-name"] == "gina" and .metadata.labels["kuscia.secretflow/role"] == "partner"
+		and .metadata.labels["kuscia.secretflow/interconn-protocols"] == "kuscia"' <<<"$output"
 	run -0 kc_kubectl "$A" delete domain gina
 	run -1 kc_kubectl "$A" get cdr gina-alice
-	run -1 kc_kubectl "$A" get ns gina
+	run -0 api "$A" /api/v1/namespaces/gina/serviceaccounts
+	jq -e '[.items[].metadata.name] == ["default"]' <<<"$output"
+	run -0 api "$A" /api/v1/namespaces/gina
+	jq -e '.metadata.labels["kuscia.secretflow/deleted"] == "true"' <<<"$output"
+	run -0 kc_kubectl "$A" apply -f - <<<"$(domain_json gina "$B/var/certs/domain.crt")"
+	run -0 api "$A" /api/v1/namespaces/gina
+	jq -e '.metadata.labels | has("kuscia.secretflow/deleted") | not' <<<"$output"
+	run -0 kc_kubectl "$A" get cdr gina-alice -o name
 }
 
 @test "k8s: watch streams the changes after a resourceVersion; kubectl wait works" {

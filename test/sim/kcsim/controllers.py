@@ -1,11 +1,14 @@
 """The Domain controller of the simulated node (spec/routes-and-tokens.md §1).
 
-For every Domain D: namespace D exists. For a partner Domain D (role partner, an authCenter,
-master empty or D, first interConnProtocol kuscia or none): ServiceAccount D in namespace D and
-the reverse ClusterDomainRoute D-<self> (source D, destination self, no endpoint, Token/RSA-GEN,
-rollingUpdatePeriod 86400, Authorization "Bearer <SA token>", owned by Domain D), then the
-label kuscia.secretflow/domain-auth: completed on Domain D. Deleting Domain D deletes namespace D
-(and, through ownerReferences, the reverse route).
+For every Domain D: namespace D exists, labelled kuscia.secretflow/domain-name (and
+kuscia.secretflow/role, kuscia.secretflow/interconn-protocols when the Domain has them), as
+upstream's pkg/controllers/domain/namespace.go does. For a partner Domain D (role partner, an
+authCenter, master empty or D, first interConnProtocol kuscia or none): ServiceAccount D in
+namespace D and the reverse ClusterDomainRoute D-<self> (source D, destination self, no
+endpoint, Token/RSA-GEN, rollingUpdatePeriod 86400, Authorization "Bearer <SA token>"), both
+owned by Domain D, then the label kuscia.secretflow/domain-auth: completed on Domain D.
+Deleting Domain D removes what it owns (ServiceAccount, reverse route) and, as upstream, only
+labels namespace D kuscia.secretflow/deleted: "true".
 
 Runs synchronously in the writer's thread (after the commit), so an API answer returns after
 its side effects; a resync at start covers objects written while the node was stopped.
@@ -58,12 +61,36 @@ class DomainController:
                 raise
             return False
 
-    def ensure_namespace(self, name):
-        if self._ensure({"apiVersion": "v1", "kind": "Namespace",
-                         "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
-                         "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}):
-            self._ensure({"apiVersion": "v1", "kind": "ServiceAccount",
-                          "metadata": {"name": "default", "namespace": name}})
+    def ensure_namespace(self, name, domain=None):
+        """Namespace of a Domain with upstream's labels (created, or its labels brought up to date)."""
+        spec = (domain or {}).get("spec") or {}
+        want = {"kuscia.secretflow/domain-name": name}
+        if spec.get("role"):
+            want["kuscia.secretflow/role"] = spec["role"]
+        protos = spec.get("interConnProtocols") or []
+        if protos and protos[0]:
+            want["kuscia.secretflow/interconn-protocols"] = protos[0]
+        ns = self.store.get("namespaces", "", name)
+        if ns is None:
+            labels = dict(want, **{"kubernetes.io/metadata.name": name})
+            if self._ensure({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels},
+                             "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}):
+                self._ensure({"apiVersion": "v1", "kind": "ServiceAccount",
+                              "metadata": {"name": "default", "namespace": name}})
+            return
+        labels = dict(ns["metadata"].get("labels") or {})
+        new = dict(labels)
+        new.pop("kuscia.secretflow/deleted", None)
+        new.setdefault("kuscia.secretflow/domain-name", name)
+        for k in ("kuscia.secretflow/role", "kuscia.secretflow/interconn-protocols"):
+            if k in want:
+                new[k] = want[k]
+            else:
+                new.pop(k, None)
+        if new != labels:
+            ns["metadata"]["labels"] = new
+            ns["metadata"].pop("resourceVersion", None)
+            self.store.update(ns)
 
     @staticmethod
     def is_partner(d):
@@ -77,11 +104,14 @@ class DomainController:
         d = self.store.get("domains", "", name)
         if d is None:
             return
-        self.ensure_namespace(name)
+        self.ensure_namespace(name, d)
         if name == self.node.domain or not self.is_partner(d):
             return
         me = self.node.domain
-        self._ensure({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": name}})
+        owner = {"apiVersion": GROUP + "/" + VERSION, "kind": "Domain", "name": name, "uid": d["metadata"]["uid"],
+                 "controller": True, "blockOwnerDeletion": True}
+        self._ensure({"apiVersion": "v1", "kind": "ServiceAccount",
+                      "metadata": {"name": name, "namespace": name, "ownerReferences": [owner]}})
         auth = d["spec"].get("authCenter") or {}
         cdr_name = "%s-%s" % (name, me)
         cur = self.store.get("clusterdomainroutes", "", cdr_name)
@@ -92,9 +122,7 @@ class DomainController:
                                 "labels": {"kuscia.secretflow/clusterdomainroute-source": name,
                                            "kuscia.secretflow/clusterdomainroute-destination": me,
                                            "kuscia.secertflow/domainroute-partner": name},
-                                "ownerReferences": [{"apiVersion": GROUP + "/" + VERSION, "kind": "Domain",
-                                                     "name": name, "uid": d["metadata"]["uid"],
-                                                     "controller": True, "blockOwnerDeletion": True}]},
+                                "ownerReferences": [owner]},
                    "spec": {"source": name, "destination": me, "interConnProtocol": "kuscia",
                             "authenticationType": auth.get("authenticationType", "Token"),
                             "tokenConfig": {"tokenGenMethod": auth.get("tokenGenMethod") or "RSA-GEN",
@@ -114,12 +142,18 @@ class DomainController:
             self.store.update(d)
 
     def deleted(self, d):
+        """Upstream only marks the namespace of a deleted Domain."""
         name = d["metadata"]["name"]
         if name == self.node.domain or name in RESERVED:
             return
+        ns = self.store.get("namespaces", "", name)
+        if ns is None or (ns["metadata"].get("labels") or {}).get("kuscia.secretflow/deleted") == "true":
+            return
+        ns["metadata"].setdefault("labels", {})["kuscia.secretflow/deleted"] = "true"
+        ns["metadata"].pop("resourceVersion", None)
         try:
-            self.store.delete("namespaces", "", name)
-            self.node.log("INFO", "Delete namespace %s of deleted Domain %s" % (name, name))
+            self.store.update(ns)
+            self.node.log("INFO", "Delete domain namespace %s" % name)
         except ApiError:
             pass
 
