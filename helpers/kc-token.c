@@ -220,11 +220,14 @@ main(int argc, char **argv)
 			}
 			o.key = optarg;
 			break;
-		case ':':
-			kc_err(KC_EUSAGE, "option '%s' needs an argument", argv[optind - 1]);
+		case ':':	/* only --key takes an argument */
+			kc_err(KC_EUSAGE, "option '--key' needs an argument");
 			kc_usage(usage_text, KC_EUSAGE);
 		default:
-			kc_err(KC_EUSAGE, "unknown option '%s'", argv[optind - 1]);
+			if (optopt != 0)
+				kc_err(KC_EUSAGE, "unknown option '-%c'", optopt);
+			else
+				kc_err(KC_EUSAGE, "unknown option '%s'", argv[optind - 1]);
 			kc_usage(usage_text, KC_EUSAGE);
 		}
 	nargs = argc - optind;

@@ -212,10 +212,18 @@ upstream_token() { # ID KEYFILE
 	[ "$stderr" = "kc-token: unknown subcommand 'sa'"$'\n'"$USAGE" ]
 	run -2 --separate-stderr kc-token --frob
 	[ "$stderr" = "kc-token: unknown option '--frob'"$'\n'"$USAGE" ]
+	run -2 --separate-stderr kc-token -xh
+	[ "$stderr" = "kc-token: unknown option '-x'"$'\n'"$USAGE" ]
 	run -2 --separate-stderr kc-token lite alice --key a --key b
 	[ "$stderr" = "kc-token: --key given twice"$'\n'"$USAGE" ]
 	run -2 --separate-stderr kc-token lite alice --key
 	[ "$stderr" = "kc-token: option '--key' needs an argument"$'\n'"$USAGE" ]
+}
+
+@test "token lite: without --key and with a terminal on stdin it asks for the key (2)" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	run -2 script -qec "kc-token lite alice" /dev/null
+	[ "${output//$'\r'/}" = "kc-token: give the domain key with --key FILE or on stdin (base64 of the PEM)" ]
 }
 
 @test "token: --help prints the usage on stdout; --version one line" {
