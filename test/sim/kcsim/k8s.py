@@ -866,10 +866,7 @@ class K8sApi:
             res["status"] = {"phase": "Terminating"}
             res["metadata"]["deletionTimestamp"] = now_rfc3339()
             return Response(200, res)
-        if kind.kuscia:
-            return Response(200, res)
-        return Response(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                              "details": {"name": name, "kind": kind.plural, "uid": res["metadata"]["uid"]}})
+        return Response(200, res)
 
     def _delete_collection(self, req, kind, ns):
         try:
