@@ -45,4 +45,5 @@ case $rc in
 	kc_die "$rc" "$(why "$token" | sed 's/^the key on stdin/DOMAIN_KEY_DATA/') -- pass the domainKeyData of $1's kuscia.yaml (base64 of its PEM RSA key)" ;;
 *) kc_die "$rc" "cannot derive the token: $(why "$token") -- run 'kc token lite $1 --key FILE' to see more" ;;
 esac
-kc_paint green "$token"
+kc_paint green "$token" 2>/dev/null ||
+	kc_die "$KC_ESYS" "write error on standard output -- check the disk or pipe it goes to"

@@ -67,4 +67,5 @@ chmod 0644 "$tmp/csr" "$tmp/crt"
 mv -f -- "$tmp/key" "$name.key"
 mv -f -- "$tmp/csr" "$name.csr"
 mv -f -- "$tmp/crt" "$name.crt"
-cat -- "$name.crt"
+cat -- "$name.crt" 2>/dev/null ||
+	kc_die "$KC_ESYS" "write error on standard output (the files are written) -- check the disk or pipe it goes to"

@@ -43,6 +43,7 @@ if kc_color 1; then
 else
 	on='' off=''
 fi
-printf '%sGenerate domain private key configuration:\n\n' "$on"
-cat -- "$tmp/key"
-printf '%s\n' "$off"
+{
+	printf '%sGenerate domain private key configuration:\n\n' "$on" &&
+		cat -- "$tmp/key" && printf '%s\n' "$off"
+} 2>/dev/null || kc_die "$KC_ESYS" "write error on standard output -- check the disk or pipe it goes to"

@@ -25,6 +25,10 @@ setup() {
 	cd work || return 1
 }
 
+to_full() { # CMD...: run CMD with stdout on a full disk
+	"$@" >/dev/full
+}
+
 # what upstream's gen_kusciaapi_token.sh computes
 upstream_token() { # ID KEYFILE
 	printf '%s' "$1" | openssl dgst -sha256 -sign "$2" | base64 -w0 | cut -c1-32
@@ -122,6 +126,11 @@ on_tty() { # CMD...
 	[[ $stderr == "generate_rsa_key.sh: cannot generate the key: kc-cert printed nothing"* ]]
 }
 
+@test "generate_rsa_key.sh: a write error on stdout is a system error (4)" {
+	run -4 --separate-stderr to_full generate_rsa_key.sh
+	[ "$stderr" = "generate_rsa_key.sh: write error on standard output -- check the disk or pipe it goes to" ]
+}
+
 @test "generate_rsa_key.sh: --help prints its usage" {
 	run -0 --separate-stderr generate_rsa_key.sh --help
 	[ "${lines[0]}" = "Usage: generate_rsa_key.sh" ]
@@ -210,6 +219,11 @@ on_tty() { # CMD...
 	KC_DEBUG=1 run -0 --separate-stderr generate_cert.sh alice "$KEY8"
 	[[ $stderr == *"+ "* ]]
 	[[ $stderr != *"${KEY8:100:40}"* ]]
+}
+
+@test "gen_kusciaapi_token.sh: a write error on stdout is a system error (4)" {
+	run -4 --separate-stderr to_full gen_kusciaapi_token.sh alice "$KEY8"
+	[ "$stderr" = "gen_kusciaapi_token.sh: write error on standard output -- check the disk or pipe it goes to" ]
 }
 
 @test "gen_kusciaapi_token.sh: --help prints its usage" {
@@ -325,6 +339,11 @@ on_tty() { # CMD...
 	[ -s "$BATS_TEST_TMPDIR/kc-cert.argv" ]
 	run -1 grep -e "${KEY8:100:40}" -e PRIVATE "$BATS_TEST_TMPDIR/kc-cert.argv"
 	[ "$(entries)" = "alice.domain.crt alice.domain.csr alice.domain.key " ]
+}
+
+@test "generate_cert.sh: a write error on stdout is a system error (4)" {
+	run -4 --separate-stderr to_full generate_cert.sh alice "$KEY8"
+	[ "$stderr" = "generate_cert.sh: write error on standard output (the files are written) -- check the disk or pipe it goes to" ]
 }
 
 @test "generate_cert.sh: --help prints its usage" {

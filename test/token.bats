@@ -18,6 +18,10 @@ setup() {
 	USAGE='Usage: kc-token [kusciaapi | lite ID [--key FILE]]'
 }
 
+to_full() { # CMD...: run CMD with stdout on a full disk
+	"$@" >/dev/full
+}
+
 # what gen_kusciaapi_token.sh computes: openssl's signature, base64, first 32 characters
 upstream_token() { # ID KEYFILE
 	printf '%s' "$1" | openssl dgst -sha256 -sign "$2" | base64 -w0 | cut -c1-32
@@ -256,6 +260,14 @@ upstream_token() { # ID KEYFILE
 	[[ $cmdline != *"${keyb64:40:40}"* ]]
 	[ "$(cat out)" = "$(upstream_token alice "$BATS_FILE_TMPDIR/pkcs8.key")" ]
 	[ ! -s err ]
+}
+
+@test "token: a write error on stdout is a system error (4)" {
+	printf '%s' "$TOKEN" >"$KUSCIA_ROOT/var/certs/token"
+	run -4 --separate-stderr to_full kc-token
+	[ "$stderr" = "kc-token: write error on standard output: No space left on device" ]
+	run -4 --separate-stderr to_full kc-token lite alice --key "$BATS_FILE_TMPDIR/pkcs8.key"
+	[ "$stderr" = "kc-token: write error on standard output: No space left on device" ]
 }
 
 @test "token: kc token runs kc-token" {
