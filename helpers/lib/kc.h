@@ -222,4 +222,51 @@ const char *kc_kapi_id_problem(const char *id);	/* DomainData/grant IDs: NULL wh
 /* http.c: libcurl's error text of the last failed request ("" if none) */
 const char *kc_http_error(const struct kc_http *h);
 
+/* probe.c: one line of a probe or a diagnosis, "STATUS CHECK: finding[ -- fix]" */
+struct kc_check {
+	const char *status;	/* "ok", "warn", "FAIL", "skip"; NULL: not printed */
+	const char *check;
+	char *finding, *fix;	/* fix may be NULL */
+	double ms;		/* the stage's time, < 0 when none */
+};
+int kc_check_print(const struct kc_check *c);	/* on stdout; KC_OK or KC_ESYS */
+json_t *kc_check_json(const struct kc_check *c);	/* {"status","check","finding","fix"[,"ms"]} */
+/* probe.c: is there a (the expected) Kuscia gateway at URL? (CONTRACTS.md section 7) */
+enum { KC_PROBE_DNS, KC_PROBE_CONNECT, KC_PROBE_TLS, KC_PROBE_HTTP, KC_PROBE_GATEWAY,
+	KC_PROBE_HANDSHAKE, KC_PROBE_STAGES };
+struct kc_probe_opts {
+	const char *url;
+	const char *expect;	/* PEER: verify against var/certs/PEER.domain.crt, CN, body */
+	const char *from;	/* SELF: GET /handshake as SELF; NULL: not probed */
+	long timeout_ms;
+	int insecure, quiet;	/* quiet: no warning on stderr */
+};
+struct kc_probe {
+	struct kc_check stage[KC_PROBE_STAGES];
+	struct kc_endpoint ep;
+	char *url, *tls_version, *subject, *issuer, *not_after, *verify_error;
+	char *server, *domain, *instance, *kuscia;
+	long http_status;
+	int verified, gateway, hs_state;	/* hs_state -1: not probed */
+	int rc;
+};
+/* the exit code: 0, 1 (state 5), 3 (bad URL, printed), 5, 6, 7, 8; the stages say why.
+ * Needs libcurl; the interpretation of the answers is in gateway.c (no libcurl there). */
+int kc_probe_run(const struct kc_probe_opts *o, struct kc_probe *p);
+void kc_probe_free(struct kc_probe *p);
+json_t *kc_probe_json(const struct kc_probe *p);
+/* gateway.c: the stages that read a gateway's answers; each sets its stage, returns the code */
+void kc_check_set(struct kc_check *c, const char *status, double ms, char *finding, char *fix);
+void kc_text_clean(char *s);	/* control characters -> '?' (text from the network) */
+int kc_probe_tls(const struct kc_probe_opts *o, struct kc_probe *p, const char *version,
+    X509 *leaf, STACK_OF(X509) *chain, double ms);
+int kc_probe_gateway(const struct kc_probe_opts *o, struct kc_probe *p, const char *server,
+    const char *errmsg, const char *body);
+int kc_probe_handshake(const struct kc_probe_opts *o, struct kc_probe *p, const char *peer,
+    long status, const char *body, const char *error);
+
+/* pki.c: a domain certificate's checks in kc-cert verify's order (RSA, CN = id, not yet
+ * valid, expired), nothing printed */
+enum kc_cert_reason kc_cert_check(const X509 *x, const char *id);
+
 #endif

@@ -1,4 +1,5 @@
 /* pki.c - certificates, keys and base64 on OpenSSL */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -172,4 +173,25 @@ kc_key_to_pem(EVP_PKEY *k, size_t *len)
 out:
 	BIO_free(b);
 	return pem;
+}
+
+enum kc_cert_reason
+kc_cert_check(const X509 *x, const char *id)
+{
+	char *cn;
+	int same;
+
+	if (EVP_PKEY_get_base_id(X509_get0_pubkey(x)) != EVP_PKEY_RSA)
+		return KC_CERT_NOT_RSA;
+	if ((cn = kc_cert_cn(x)) == NULL)
+		return KC_CERT_CN_MISMATCH;
+	same = strcmp(cn, id) == 0;
+	free(cn);
+	if (!same)
+		return KC_CERT_CN_MISMATCH;
+	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0)
+		return KC_CERT_NOT_YET_VALID;
+	if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0)
+		return KC_CERT_EXPIRED;
+	return KC_CERT_OK;
 }
