@@ -195,13 +195,14 @@ class _Gateway:
         try:
             msg = _decode_request(req.body)
         except _DecodeError as e:
+            K.log(self.node, "ERROR", "Invalid request: %s" % e)
             return self._resp(400, (str(e) + "\n").encode(), "text/plain; charset=utf-8",
                               {"server": "kuscia-gateway", "x-accel-buffering": "no"})
         src = msg.get("domain_id") or ""
         name = "%s-%s" % (src, self.domain)
 
         def fail(text):
-            K.log(self.node, "WARN", "DestReplyHandshake for [%s] failed, detail-> %s" % (name, text))
+            K.log(self.node, "ERROR", "DestReplyHandshake for [%s] failed, detail-> %s" % (name, text))
             return self._hs(200, {"status": {"code": 500, "message": text}})
 
         dr = self.node.store.get(DR, self.domain, name)
@@ -236,15 +237,15 @@ class _Gateway:
         except (ValueError, OSError) as e:
             text = "dest domain [%s] publickey in source domain [%s] may be not correct" % (
                 self.domain, src)
-            K.log(self.node, "WARN", "%s, error: %s" % (text, e))
+            K.log(self.node, "ERROR", "%s, error: %s" % (text, e))
             return fail(text)
         d = K.random_half()
-        K.log(self.node, "INFO", "DomainRoute %s/%s: accept handshake from %s, request revision %s"
-              % (self.domain, name, src, cfg.get("revision", 0)))
         try:
             rev, exp_ns = self._store_token(name, s + d, own_pub)
         except Exception as e:
-            return fail("wait token ready in dest domain [%s] error: %s" % (self.domain, e))
+            return fail("update domainRoute [%s] in dest domain [%s] error: %s" % (name, self.domain, e))
+        K.log(self.node, "INFO", "Update domainRoute [%s] status successfully" % name)
+        K.log(self.node, "INFO", "DomainRoute %s handle successfully" % name)
         return self._hs(200, {"status": {}, "token": {
             "token": K.encrypt_half(src_pub, d), "expiration_time": exp_ns, "revision": rev}})
 

@@ -326,7 +326,7 @@ class Controller:
         drname = "%s-%s" % (src, dst)
         spec = copy.deepcopy(cdr.get("spec") or {})
         spec.pop("sourceWhiteIPList", None)
-        labels = {k: v for k, v in cdr_labels.items() if k in (L_SRC, L_DST, L_PARTNER)}
+        labels = dict(cdr_labels)  # upstream copies the CDR's labels as they are
         meta = cdr.get("metadata") or {}
         owner = {"apiVersion": API_VERSION, "kind": "ClusterDomainRoute", "name": meta.get("name"),
                  "uid": meta.get("uid", ""), "controller": True, "blockOwnerDeletion": True}
@@ -394,13 +394,9 @@ class Controller:
                 if not tokens:
                     status, reason, message = "False", TOKEN_NOT_GENERATE, TOKEN_NOT_GENERATE
                 ts["destinationTokens"] = copy.deepcopy(tokens)
-            ready = [t for t in tokens if t.get("isReady")]
-            if ready:
-                limit = time.time() - self.iv(30)
-                beats = [K.parse_time(t.get("heartBeatTime")) for t in ready]
-                if all(b is not None and b < limit for b in beats):
-                    status, reason, message = "False", HB_TIMEOUT, HB_TIMEOUT
-                    write = True
+            if status == "True" and _heartbeat_timeout(tokens, time.time() - self.iv(30)):
+                status, reason, message = "False", HB_TIMEOUT, HB_TIMEOUT
+                write = True
         if not write:
             return
         now = K.fmt_time(fine=self.fine)
@@ -538,32 +534,48 @@ class Controller:
             port.get("name") or ""
 
     def _send(self, spec, method, path_tail, headers, body=None, tries=1, log_http=False):
+        """Upstream's utils.DoHTTP(WithRetry) through our envoy: (error text or None, decoded
+        JSON answer or None, the last Result). Errors read as upstream's: "send request error,
+        detail -> ...", "response status code [N], detail -> <200 bytes>", "invalid response
+        body, detail -> <200 bytes>". Every attempt of a retried call is logged as [HTTP]."""
         ep = self._endpoint(spec)
         dst = spec.get("destination")
-        if ep is None:
-            return C.Result(503, b"no healthy upstream")
-        host, port, tls, prefix, pname = ep
-        path = prefix + path_tail
-        hdrs = {"Kuscia-Handshake-Cluster": "%s-to-%s-%s" % (self.domain, dst, pname),
-                "Kuscia-Source": self.domain, "Kuscia-Origin-Source": self.domain,
-                "Kuscia-Host": "kuscia-handshake.%s.svc" % dst}
-        hdrs.update(headers)
-        res = None
+        host_hdr = "kuscia-handshake.%s.svc" % dst
+        err, out, res = None, None, None
         for i in range(tries):
             if i:
                 time.sleep(self.iv(1))
-            res = C.forward(host, port, tls, method, path, hdrs, body,
-                            connect_timeout=self.http_timeout, timeout=self.http_timeout)
+            if ep is None:
+                res = C.Result(503, b"no healthy upstream")
+            else:
+                host, port, tls, prefix, pname = ep
+                hdrs = {"Kuscia-Handshake-Cluster": "%s-to-%s-%s" % (self.domain, dst, pname),
+                        "Kuscia-Source": self.domain, "Kuscia-Origin-Source": self.domain,
+                        "Kuscia-Host": host_hdr}
+                hdrs.update(headers)
+                res = C.forward(host, port, tls, method, prefix + path_tail, hdrs, body,
+                                connect_timeout=self.http_timeout, timeout=self.http_timeout)
+            out = None
+            if res.error:
+                err = "send request error, detail -> %s" % res.error
+            elif res.status != 200:
+                err = "response status code [%d], detail -> %s" % (res.status, res.detail())
+            else:
+                try:
+                    out = json.loads(res.body)
+                    if not isinstance(out, dict):
+                        raise ValueError("not an object")
+                    err = None
+                except ValueError:
+                    out, err = None, "invalid response body, detail -> %s" % res.detail()
             if log_http:
-                self.log("DEBUG", "[HTTP] method(%s),uri(kuscia-handshake.%s.svc),path(%s),req(%s),"
-                         "res(%s),err(%s)" % (method, dst, path_tail,
-                                              (body or b"").decode("utf-8", "replace"),
-                                              res.detail(500).strip(), res.error or
-                                              ("" if res.status == 200 else
-                                               "response status code [%d]" % res.status)))
-            if res.ok:
+                self.log("INFO", "[HTTP] method(%s),uri(%s),path(%s),req(%s),res(%s),err(%s)" % (
+                    method, host_hdr, (ep[3] if ep else "") + path_tail,
+                    (body or b"").decode("utf-8", "replace"),
+                    json.dumps(out or {}, separators=(",", ":")), err or "<nil>"))
+            if err is None:
                 break
-        return res
+        return err, out, res
 
     def handshake(self, dr, priv, own_pub):
         drname = dr["metadata"]["name"]
@@ -574,7 +586,7 @@ class Controller:
         try:
             dst_pub = K.pub_from_string(tc.get("destinationPublicKey") or "")
         except K.KeyError_:
-            self.log("WARN", pre + "destination public key format error, must be base64 encoded")
+            self.log("ERROR", pre + "destination public key format error, must be base64 encoded")
             return False
         s = K.random_half()
         cfg = {"token": K.encrypt_half(dst_pub, s)}
@@ -584,23 +596,11 @@ class Controller:
         body = K.go_json({"domain_id": self.domain,
                           "type": "UID" if tc.get("tokenGenMethod") == "UID-RSA-GEN" else "RSA",
                           "token_config": cfg, "request_time": time.time_ns()}).rstrip(b"\n")
-        res = self._send(spec, "POST", "/handshake", {"Content-Type": "application/json"}, body,
-                         tries=HTTP_TRIES, log_http=True)
-        if res.error:
-            self.log("WARN", pre + "handshake fail:send request error, detail -> %s" % res.error)
-            self._note_health(drname, False)
-            return False
-        self._note_health(drname, res.status == 200 or res.status < 500)
-        if res.status != 200:
-            self.log("WARN", pre + "handshake fail:response status code [%d], detail -> %s"
-                     % (res.status, res.detail()))
-            return False
-        try:
-            msg = json.loads(res.body)
-            if not isinstance(msg, dict):
-                raise ValueError("not an object")
-        except ValueError as e:
-            self.log("WARN", pre + "handshake fail:invalid response body, detail -> %s" % e)
+        err, msg, res = self._send(spec, "POST", "/handshake", {"Content-Type": "application/json"}, body,
+                                   tries=HTTP_TRIES, log_http=True)
+        self._note_health(drname, res.error is None and res.status < 500)
+        if err:
+            self.log("WARN", pre + "handshake fail:%s" % err)
             return False
         status = msg.get("status")
         if status is None:
@@ -612,8 +612,9 @@ class Controller:
         tok = msg.get("token") or {}
         try:
             d = K.decrypt_half(priv, tok.get("token") or "")
-        except ValueError as e:
-            self.log("WARN", pre + "handshake fail, decryptToken  error:%s" % e)
+        except ValueError:
+            # upstream formats the (empty) status message here, not the decryption error
+            self.log("WARN", pre + "handshake fail, decryptToken  error:%s" % (status.get("message") or ""))
             return False
         rev = int(tok.get("revision") or 0)
         now = time.time()
@@ -669,40 +670,43 @@ class Controller:
             return
         self.queue.add(("hb", drname), self.iv(15))
         rev = int(rt.get("revision") or 0)
-        res = self._send(spec, "GET", "/handshake", {"Kuscia-Token-Revision": str(rev)})
+        err, out, res = self._send(spec, "GET", "/handshake", {"Kuscia-Token-Revision": str(rev)})
         drst = dr.get("status") or {}
-        if res.ok:
-            s.last_ok = time.monotonic()
-            self._note_health(drname, True)
-            try:
-                state = int(json.loads(res.body).get("state"))
-            except (ValueError, TypeError, AttributeError):
-                state = -1
-            if state == G.TOKEN_NOT_FOUND:
-                self.log("WARN", "DomainRoute %s: token revision %d not found in destination, "
-                         "so need to re-handshake" % (drname, rev))
-                self._update_dr_status(drname, _clear_tokens)
-                return
-            if state == G.NO_AUTHENTICATION:
-                if drst.get("isDestinationAuthorized"):
-                    self.log("WARN", "%s can't contact destination because destination "
-                             "authentication is false" % drname)
-
-                    def deauth(st):
-                        _clear_tokens(st)
-                        st["isDestinationAuthorized"] = False
-                    self._update_dr_status(drname, deauth)
-                return
-            if drst.get("isDestinationUnreachable"):
-                self.log("INFO", "DomainRoute %s: destination is reachable again" % drname)
-                self._update_dr_status(drname, lambda st: st.__setitem__("isDestinationUnreachable", False))
+        if err:
+            # upstream: markDestUnreachable once no heartbeat succeeded for 45 s, then Warn(err)
+            self._note_health(drname, False)
+            last = s.last_ok or time.monotonic()
+            if time.monotonic() - last > self.iv(45) and not drst.get("isDestinationUnreachable"):
+                ago = time.time() - (time.monotonic() - last)
+                self.log("WARN", "dr(%s) heartbeat expired, last hb time:%s" % (drname, _go_time(ago)))
+                self._update_dr_status(drname, lambda st: st.__setitem__("isDestinationUnreachable", True))
+                self.log("WARN", "markDestUnreachable of dr(%s)" % drname)
+            self.log("WARN", err)
             return
-        self._note_health(drname, False)
-        detail = res.error or "response status code [%d], detail -> %s" % (res.status, res.detail())
-        self.log("WARN", "DomainRoute %s: heartbeat to %s failed, %s" % (drname, spec.get("destination"), detail))
-        if time.monotonic() - (s.last_ok or 0) >= self.iv(45) and not drst.get("isDestinationUnreachable"):
-            self.log("WARN", "markDestUnreachable of dr(%s)" % drname)
-            self._update_dr_status(drname, lambda st: st.__setitem__("isDestinationUnreachable", True))
+        s.last_ok = time.monotonic()
+        self._note_health(drname, True)
+        if drst.get("isDestinationUnreachable"):
+            self._update_dr_status(drname, lambda st: st.__setitem__("isDestinationUnreachable", False))
+            self.log("INFO", "markDestReachable of dr(%s)" % drname)
+        try:
+            state = int(out.get("state"))
+        except (TypeError, ValueError):
+            state = G.TOKEN_READY
+        if state == G.TOKEN_NOT_FOUND:
+            if rt.get("token") or ((drst.get("tokenStatus") or {}).get("tokens")):
+                self._update_dr_status(drname, _clear_tokens)
+                self.log("INFO", "Domainroute %s found destination token(revsion %d) not exist" % (drname, rev))
+        elif state == G.NO_AUTHENTICATION:
+            if drst.get("isDestinationAuthorized"):
+                def deauth(st):
+                    _clear_tokens(st)
+                    st["isDestinationAuthorized"] = False
+                    st["isDestinationUnreachable"] = False
+                self._update_dr_status(drname, deauth)
+                self.log("WARN", "%s can't contact destination because destination authentication is false"
+                         % drname)
+        elif state in _STATE_WARNINGS:
+            self.log("WARN", _STATE_WARNINGS[state] % drname)
 
     # --- the Gateway object -----------------------------------------------------------------
     def gateway_heartbeat(self):
@@ -743,6 +747,14 @@ def _ready(status):
     return None
 
 
+def _heartbeat_timeout(tokens, limit):
+    """Upstream's IsTokenHeartBeatTimeout: some ready token has a heartbeat time and every
+    ready token that has one is older than LIMIT."""
+    beats = [K.parse_time(t.get("heartBeatTime")) for t in tokens if t.get("isReady")]
+    beats = [b for b in beats if b is not None]
+    return bool(beats) and all(b < limit for b in beats)
+
+
 def _owner_cdr(obj):
     for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
         if ref.get("kind") == "ClusterDomainRoute":
@@ -752,6 +764,23 @@ def _owner_cdr(obj):
 
 def _clear_tokens(st):
     st["tokenStatus"] = {}
+
+
+# what upstream's handleGetResponse returns (and the caller warns) for the other states, sic
+_STATE_WARNINGS = {
+    G.DOMAIN_ID_INPUT_INVALID: "%s destinationreturn  DomainIDInputInvalid, check 'Kuscia-Source' in header",
+    G.TOKEN_REVISION_INPUT_INVALID: "%s destination return TokenRevisionInputInvalid, check "
+                                    "'Kuscia-Token-Revision' in header",
+    G.TOKEN_NOT_READY: "%s destination token is not ready",
+    G.INTERNAL_ERROR: "%s destination return unkown error",
+}
+
+
+def _go_time(t):
+    """Go's time.Time.String() of a Unix time, in UTC."""
+    import datetime
+    d = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    return d.strftime("%Y-%m-%d %H:%M:%S.") + "%06d +0000 UTC" % d.microsecond
 
 
 # --- routes for the rest of the simulator ---------------------------------------------------
