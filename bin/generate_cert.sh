@@ -67,5 +67,9 @@ chmod 0644 "$tmp/csr" "$tmp/crt"
 mv -f -- "$tmp/key" "$name.key"
 mv -f -- "$tmp/csr" "$name.csr"
 mv -f -- "$tmp/crt" "$name.crt"
-cat -- "$name.crt" 2>/dev/null ||
+rc=0
+cat -- "$name.crt" 2>/dev/null || rc=$?
+# a reader that went away (SIGPIPE) ends us quietly, as it ends cat
+[ "$rc" -le 128 ] || exit "$rc"
+[ "$rc" -eq 0 ] ||
 	kc_die "$KC_ESYS" "write error on standard output (the files are written) -- check the disk or pipe it goes to"

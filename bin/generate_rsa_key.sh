@@ -43,7 +43,11 @@ if kc_color 1; then
 else
 	on='' off=''
 fi
+rc=0
 {
 	printf '%sGenerate domain private key configuration:\n\n' "$on" &&
 		cat -- "$tmp/key" && printf '%s\n' "$off"
-} 2>/dev/null || kc_die "$KC_ESYS" "write error on standard output -- check the disk or pipe it goes to"
+} 2>/dev/null || rc=$?
+# a reader that went away (SIGPIPE) ends us quietly, as it ends cat
+[ "$rc" -le 128 ] || exit "$rc"
+[ "$rc" -eq 0 ] || kc_die "$KC_ESYS" "write error on standard output -- check the disk or pipe it goes to"

@@ -131,6 +131,12 @@ on_tty() { # CMD...
 	[ "$stderr" = "generate_rsa_key.sh: write error on standard output -- check the disk or pipe it goes to" ]
 }
 
+@test "generate_rsa_key.sh: a reader that stops early ends it quietly" {
+	run -0 --separate-stderr bash -c 'generate_rsa_key.sh | head -n1'
+	[ "$output" = "Generate domain private key configuration:" ]
+	[ -z "$stderr" ]
+}
+
 @test "generate_rsa_key.sh: --help prints its usage" {
 	run -0 --separate-stderr generate_rsa_key.sh --help
 	[ "${lines[0]}" = "Usage: generate_rsa_key.sh" ]
