@@ -228,6 +228,8 @@ table() { # NAME: DomainData NAME in namespace alice through the API
 	run -0 api /api/v1/domaindatagrant/list '{"data":{"domain_id":"alice","grant_domain":"carol"}}'
 	jq -e '.status.code == 0 and ([.data.domaindatagrant_list[].data.domaindatagrant_id] | index("g-list") != null)
 		and all(.data.domaindatagrant_list[]; .data.grant_domain == "carol")' <<<"$output"
+	run -0 api /api/v1/domaindatagrant/list '{"data":{}}'
+	jq -e '.status.code == 11100 and .status.message == "domain id can not be empty"' <<<"$output"
 }
 
 @test "sim kusciaapi: grant delete, then query and delete again are 11705" {

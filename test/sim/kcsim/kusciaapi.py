@@ -491,21 +491,18 @@ class _KusciaAPI:
     def grant_list(self, m):
         d = m.get("data") or {}
         dom = d.get("domain_id", "")
-        sel = None
-        if d.get("grant_domain"):
-            sel = "kuscia.secretflow/domaindatagrant-domain=%s" % d["grant_domain"]
-        try:
-            items = self.store.list("domaindatagrants", dom or None, sel)
-        except Exception as e:
-            raise _k8s(e, default=DDG_QUERY)
+        if not dom:
+            raise Fail(VALIDATE, "domain id can not be empty")
+        # upstream selects on the grant's own labels (a vendor label create never sets)
+        reqs = []
         if d.get("domaindata_vendor"):
-            keep = []
-            for g in items:
-                dd = self.store.get("domaindatas", g["metadata"].get("namespace"),
-                                    (g.get("spec") or {}).get("domainDataID") or "")
-                if dd and ((dd.get("spec") or {}).get("vendor") or "") == d["domaindata_vendor"]:
-                    keep.append(g)
-            items = keep
+            reqs.append("kuscia.secretflow/domaindatagrant-vendor=%s" % d["domaindata_vendor"])
+        if d.get("grant_domain"):
+            reqs.append("kuscia.secretflow/domaindatagrant-domain=%s" % d["grant_domain"])
+        try:
+            items = self.store.list("domaindatagrants", dom, ",".join(reqs) or None)
+        except Exception as e:
+            raise _k8s(e, default=DD_LIST)
         return _ok({"domaindatagrant_list": [self._grant_view(g) for g in items]})
 
     def grant_update(self, m):
@@ -560,11 +557,11 @@ class _KusciaAPI:
         dom, typ, uri = m.get("domain_id", ""), m.get("type", ""), m.get("relative_uri", "")
         if not dom:
             raise Fail(VALIDATE, "request domain id can not be empty")
+        _regex_check("domain_id", dom)
         if not typ:
             raise Fail(VALIDATE, "request type can not be empty")
         if not uri:
             raise Fail(VALIDATE, "request relative_uri can not be empty")
-        _regex_check("domain_id", dom)
         ddid = m.get("domaindata_id", "")
         if ddid:
             _regex_check("domaindata_id", ddid)
