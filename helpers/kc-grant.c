@@ -9,8 +9,7 @@
 static const char usage_text[] =
 	"Usage: kc grant create|query|list|delete [OPTIONS] [ID...]\n"
 	"\n"
-	"Grant a node's DomainData to another domain through its KusciaAPI, and query, list or\n"
-	"delete the grants.\n"
+	"Grant a node's DomainData to other domains through its KusciaAPI; query, list, delete.\n"
 	"\n"
 	"  create --data ID --to GRANTEE [--id GRANT_ID] [--desc K=V]... [--if-absent]\n"
 	"                 grant DomainData ID of the domain to GRANTEE; prints\n"

@@ -1,6 +1,7 @@
 /* http.c - an HTTPS client on libcurl: one kept-alive connection, mTLS, one call per request */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -132,9 +133,13 @@ transfer_error(const struct kc_http *h, CURLcode cc, const char *url)
 		return kc_err(KC_ENET, "cannot reach '%s': %s", url, why);
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
-		/* TLS 1.3 servers reject a client certificate with an alert after the handshake */
+		/* TLS 1.3 servers reject a client certificate after the handshake: an alert, or
+		 * the connection closed while curl still sends (its text then names getpeername) */
 		if (strstr(why, "alert") != NULL || strstr(why, "SSL") != NULL)
 			return kc_err(KC_ETLS, "TLS with '%s' failed: %s", url, why);
+		if (cc == CURLE_SEND_ERROR && strncasecmp(url, "https:", 6) == 0)
+			return kc_err(KC_ETLS, "TLS with '%s' failed: the server closed the connection "
+			    "after the handshake (%s)", url, why);
 		return kc_err(KC_ENET, "request to '%s' failed: %s", url, why);
 	case CURLE_WRITE_ERROR:
 		if (h->too_big)
