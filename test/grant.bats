@@ -350,7 +350,7 @@ one_shot_server() {
 }
 
 @test "grant: the token is never in argv: /proc/PID/cmdline of a running kc-grant" {
-	fault slow=2
+	fault slow=1
 	kc-grant list --to nobody >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
 	poll_until 5 grep -q "list" "/proc/$pid/cmdline"
@@ -364,7 +364,7 @@ one_shot_server() {
 }
 
 @test "grant: --timeout bounds a request (5)" {
-	fault slow=3
+	fault slow=2
 	run -5 --separate-stderr kc-grant list --timeout 1
 	[[ $stderr == "kc-grant: no answer from "*" in time: "* ]]
 }
