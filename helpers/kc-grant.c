@@ -233,6 +233,34 @@ compare_existing(const struct opts *o, const json_t *view)
 	return rc;
 }
 
+/* create; with --id, a grant of that ID made since our query (11704, or 11700 "is exist")
+ * gives KC_OK and *env NULL */
+static int
+create_call(struct kc_kapi *k, const struct opts *o, const char *what, json_t **env)
+{
+	json_t *req = create_body(o);
+	const char *m;
+	long code;
+	int rc;
+
+	if (req == NULL)
+		kc_die(KC_ESYS, "out of memory building JSON");
+	rc = kc_kapi_post(k, GRANT_PATH "create", req, env);
+	json_decref(req);
+	if (rc != KC_OK || (code = kc_kapi_code(*env, &m)) == 0)
+		return rc;
+	if (o->id != NULL && (code == 11704 || (code == 11700 && m != NULL &&
+	    strstr(m, "is exist") != NULL))) {
+		json_decref(*env);
+		*env = NULL;
+		return KC_OK;
+	}
+	rc = kc_kapi_fail(*env, KC_EAPI, what);
+	json_decref(*env);
+	*env = NULL;
+	return rc;
+}
+
 static int
 grant_create(const struct opts *o, struct kc_kapi *k)
 {
@@ -279,10 +307,19 @@ grant_create(const struct opts *o, struct kc_kapi *k)
 		json_decref(env);
 	}
 	what = kc_xasprintf("cannot grant '%s' of domain '%s' to '%s'", o->data, o->domain, o->to);
-	rc = call(k, "create", create_body(o), 0, what, &env);
+	rc = create_call(k, o, what, &env);
 	free(what);
 	if (rc != KC_OK)
 		return rc;
+	if (env == NULL) {	/* --id: made meanwhile by another run: compare it */
+		what = kc_xasprintf("cannot query grant '%s' of domain '%s'", o->id, o->domain);
+		rc = call(k, "query", key_body(o->domain, o->id), 0, what, &env);
+		free(what);
+		if (rc == KC_OK)
+			rc = compare_existing(o, json_object_get(env, "data"));
+		json_decref(env);
+		return rc;
+	}
 	if (json_unpack(env, "{s:{s:s}}", "data", "domaindatagrant_id", &id) != 0 || *id == '\0')
 		rc = kc_err(KC_EAPI, "the KusciaAPI created a grant but did not name it");
 	else

@@ -158,6 +158,20 @@ token() { cat "$NODE/var/certs/token"; }
 	kc-grant delete dup
 }
 
+@test "grant: parallel create --id runs make one grant, each run succeeds" {
+	for i in 1 2 3 4 5 6; do
+		kc-grant create --data alice-table --to ned --id race >"$BATS_TEST_TMPDIR/out.$i" 2>&1 &
+	done
+	for i in 1 2 3 4 5 6; do
+		wait -n
+	done
+	run -0 cat "$BATS_TEST_TMPDIR"/out.*
+	[ "$(grep -c '^domaindatagrant race created$' <<<"$output")" -eq 1 ]
+	[ "$(grep -c '^domaindatagrant race unchanged$' <<<"$output")" -eq 5 ]
+	[ "$(grants_to ned)" -eq 1 ]
+	kc-grant delete race
+}
+
 @test "grant: create --id of an existing grant that differs names the difference (6)" {
 	kc-grant create --data alice-table --to ian --id diff
 	run -6 --separate-stderr kc-grant create --data alice-table --to jan --id diff
