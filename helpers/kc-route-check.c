@@ -13,7 +13,8 @@
 static const char usage_text[] =
 	"Usage: kc route-check NAME [--kubeconfig FILE] [--timeout S] [-o text|json]\n"
 	"       kc route-check status NAME [--wait DURATION] [--kubeconfig FILE] [-o text|json]\n"
-	"       kc route-check probe URL [--expect PEER] [--from SELF] [--timeout S] [-k] [-o text|json]\n"
+	"       kc route-check probe URL [--expect PEER] [--from SELF] [--timeout S] [-k]\n"
+	"                                [-o text|json]\n"
 	"       kc route-check endpoint URL [-o text|json]\n"
 	"\n"
 	"Check peer endpoints and the routes between Kuscia nodes.\n"
@@ -27,8 +28,8 @@ static const char usage_text[] =
 	"endpoint answers as the peer's Kuscia gateway; the peer has registered us (the read-only\n"
 	"GET /handshake probe); the route is Ready. One line per check,\n"
 	"'STATUS CHECK: finding[ -- fix]' with STATUS ok, warn, FAIL or skip; with -o json\n"
-	"{\"route\",\"source\",\"destination\",\"checks\":[{\"status\",\"check\",\"finding\",\"fix\"}],\n"
-	"\"firstFailure\",\"ok\"}, whatever the outcome.\n"
+	"{\"route\",\"source\",\"destination\",\"checks\":[{\"status\",\"check\",\"finding\",\n"
+	"\"fix\"}],\"firstFailure\",\"ok\"}, whatever the outcome.\n"
 	"\n"
 	"Subcommands:\n"
 	"  status NAME    the route's Ready condition and reason explained in one line with the\n"
@@ -170,8 +171,8 @@ status_print(const struct opts *o, const struct kc_route *r, const char *self)
 	if (!r->exists) {
 		dst = dest_of(r->name, self);
 		text = kc_xasprintf("no ClusterDomainRoute '%s'", r->name);
-		fix = kc_xasprintf("run: join_to_host.sh %s %s https://HOST:PORT (%s's public gateway)",
-		    self != NULL ? self : "SELF", dst != NULL ? dst : "PEER",
+		fix = kc_xasprintf("run: join_to_host.sh %s %s https://HOST:PORT (%s's public "
+		    "gateway)", self != NULL ? self : "SELF", dst != NULL ? dst : "PEER",
 		    dst != NULL ? dst : "the peer");
 	} else
 		kc_route_advice(r, self, &text, &fix);
@@ -364,9 +365,9 @@ check_route(struct diag *d, int rc)
 	const char *dst;
 
 	if (rc != KC_OK) {
-		put(c, "FAIL", kc_xasprintf("cannot read ClusterDomainRoute '%s': %s",
-		    d->name, api_failure(rc)), kc_xstrdup("is the node running? check the kubeconfig "
-		    "(see the message above)"));
+		put(c, "FAIL", kc_xasprintf("cannot read ClusterDomainRoute '%s': %s", d->name,
+		    api_failure(rc)), kc_xstrdup("is the node running? check the kubeconfig (see "
+		    "the message above)"));
 		return 0;
 	}
 	if (!r->exists) {
@@ -374,8 +375,9 @@ check_route(struct diag *d, int rc)
 		d->peer = dst;
 		put(c, "FAIL", kc_xasprintf("no ClusterDomainRoute '%s'%s", d->name, dst == NULL ?
 		    ": and its name does not start with this node's domain" : ""),
-		    kc_xasprintf("run: join_to_host.sh %s %s https://HOST:PORT (%s's public gateway)",
-		    d->self, dst != NULL ? dst : "PEER", dst != NULL ? dst : "the peer"));
+		    kc_xasprintf("run: join_to_host.sh %s %s https://HOST:PORT (%s's public "
+		    "gateway)", d->self, dst != NULL ? dst : "PEER",
+		    dst != NULL ? dst : "the peer"));
 		return 0;
 	}
 	if (r->source != NULL && strcmp(r->source, d->self) == 0)
@@ -384,8 +386,8 @@ check_route(struct diag *d, int rc)
 		d->peer = r->source;
 	if (d->peer == NULL) {
 		put(c, "FAIL", kc_xasprintf("%s -> %s: the route neither starts nor ends at this "
-		    "node ('%s')", r->source, r->destination, d->self), kc_xstrdup("run the check on "
-		    "the node of its source"));
+		    "node ('%s')", r->source, r->destination, d->self), kc_xstrdup("run the check "
+		    "on the node of its source"));
 		return 0;
 	}
 	if (strcmp(r->source, d->self) == 0 && r->endpoint == NULL) {
@@ -423,14 +425,15 @@ check_domain(struct diag *d)
 	}
 	json_unpack(doc, "{s:{s?s, s?s}}", "spec", "role", &role, "cert", &cert);
 	if (role == NULL || strcmp(role, "partner") != 0) {
-		put(&d->c[D_DOMAIN], "FAIL", kc_xasprintf("Domain '%s' is not a partner (role '%s'): "
-		    "Kuscia treats it as a local domain", d->peer, role != NULL ? role : ""), fix);
+		put(&d->c[D_DOMAIN], "FAIL", kc_xasprintf("Domain '%s' is not a partner (role "
+		    "'%s'): Kuscia treats it as a local domain", d->peer, role != NULL ? role : ""),
+		    fix);
 		fix = NULL;
 		goto out;
 	}
 	if (cert == NULL || *cert == '\0') {
-		put(&d->c[D_DOMAIN], "FAIL", kc_xasprintf("Domain '%s' has no certificate", d->peer),
-		    fix);
+		put(&d->c[D_DOMAIN], "FAIL", kc_xasprintf("Domain '%s' has no certificate",
+		    d->peer), fix);
 		fix = NULL;
 		goto out;
 	}
@@ -487,8 +490,8 @@ check_peer_cert(struct diag *d)
 		    kc_xasprintf("copy %s's var/certs/domain.crt to %s", d->peer, rel));
 	} else if (EVP_PKEY_eq(X509_get0_pubkey(file), X509_get0_pubkey(d->peer_cert)) != 1) {
 		put(c, "FAIL", kc_xasprintf("Domain '%s' holds another key than %s", d->peer, rel),
-		    kc_xasprintf("if %s is %s's current domain.crt, run: add_domain.sh %s p2p; else "
-		    "get it again from %s", rel, d->peer, d->peer, d->peer));
+		    kc_xasprintf("if %s is %s's current domain.crt, run: add_domain.sh %s p2p; "
+		    "else get it again from %s", rel, d->peer, d->peer, d->peer));
 	} else
 		put(c, why == KC_CERT_OK ? "ok" : "warn", kc_xasprintf("the certificate in Domain "
 		    "'%s' has CN %s and the key of %s%s", d->peer, d->peer, rel,
@@ -512,17 +515,17 @@ check_own_cert(struct diag *d)
 	int e;
 
 	if (x == NULL)
-		put(c, "FAIL", kc_xstrdup("var/certs/domain.crt is missing or not a PEM certificate"),
-		    kc_xstrdup("restart the node: Kuscia writes it at start"));
+		put(c, "FAIL", kc_xstrdup("var/certs/domain.crt is missing or not a PEM "
+		    "certificate"), kc_xstrdup("restart the node: Kuscia writes it at start"));
 	else if ((e = kc_read_file(kpath, KC_MAX_FILE, &buf, &len)) != 0 ||
 	    (k = kc_key_from_pem(buf, len)) == NULL)
 		put(c, "FAIL", kc_xasprintf("var/certs/domain.key is %s", e != 0 ? strerror(e) :
 		    "not a PEM private key"), kc_xstrdup("restart the node: Kuscia writes it from "
 		    "domainKeyData"));
 	else if (X509_check_private_key(x, k) != 1)
-		put(c, "FAIL", kc_xstrdup("var/certs/domain.crt does not belong to domain.key (left "
-		    "from a key change?)"), kc_xstrdup("delete domain.crt and ca.crt, restart the node, "
-		    "and send the new domain.crt to every peer"));
+		put(c, "FAIL", kc_xstrdup("var/certs/domain.crt does not belong to domain.key "
+		    "(left from a key change?)"), kc_xstrdup("delete domain.crt and ca.crt, "
+		    "restart the node, and send the new domain.crt to every peer"));
 	else
 		put(c, "ok", kc_xstrdup("var/certs/domain.crt matches domain.key"), NULL);
 	ERR_clear_error();
@@ -578,8 +581,8 @@ check_ready(struct diag *d)
 
 	kc_route_advice(&d->r, d->self, &text, &fix);
 	if (d->r.ready)
-		put(&d->c[D_READY], "ok", t->n > 0 ? kc_xasprintf("Ready True, token revision %lld, "
-		    "expires %s", t->revision, t->expires != NULL ? t->expires : "-") :
+		put(&d->c[D_READY], "ok", t->n > 0 ? kc_xasprintf("Ready True, token revision "
+		    "%lld, expires %s", t->revision, t->expires != NULL ? t->expires : "-") :
 		    kc_xstrdup("Ready True"), fix);
 	else
 		put(&d->c[D_READY], "FAIL", kc_xasprintf("%s%s%s%s: %s", state_word(&d->r),
@@ -609,9 +612,9 @@ diag_print(const struct opts *o, struct diag *d)
 		for (i = 0; i < D_N; i++)
 			json_array_append_new(checks, kc_check_json(&d->c[i]));
 		rc = kc_json_print(json_pack("{s:s, s:s?, s:s?, s:o, s:s?, s:b}", "route", d->name,
-		    "source", d->r.exists ? d->r.source : d->self, "destination",
-		    d->r.exists ? d->r.destination : d->peer, "checks", checks, "firstFailure", first,
-		    "ok", first == NULL));
+		    "source", d->r.exists ? d->r.source : d->self,
+		    "destination", d->r.exists ? d->r.destination : d->peer,
+		    "checks", checks, "firstFailure", first, "ok", first == NULL));
 	} else
 		for (i = 0; i < D_N && rc == KC_OK; i++)
 			rc = kc_check_print(&d->c[i]);
@@ -659,7 +662,8 @@ cmd_diagnose(const struct opts *o, const char *name)
 	if (found && d.r.endpoint != NULL && d.r.source != NULL && strcmp(d.r.source, self) == 0)
 		check_endpoint(&d, o->timeout_ms);
 	else if (found && d.r.endpoint == NULL && strcmp(d.c[D_ROUTE].status, "ok") == 0) {
-		put(&d.c[D_ENDPOINT], "skip", kc_xstrdup("the reverse route has no endpoint"), NULL);
+		put(&d.c[D_ENDPOINT], "skip", kc_xstrdup("the reverse route has no endpoint"),
+		    NULL);
 		put(&d.c[D_REGISTERED], "skip", kc_xstrdup("checked from the other node"), NULL);
 	}
 	if (found)
@@ -755,11 +759,13 @@ main(int argc, char **argv)
 		case 'X': o.explain = optarg; break;
 		case 'T':
 			if (kc_duration_ms(optarg, &o.timeout_ms) != KC_OK || o.timeout_ms < 1)
-				BAD("invalid --timeout '%s': give seconds, e.g. 5, 30s, 500ms", optarg);
+				BAD("invalid --timeout '%s': give seconds, e.g. 5, 30s, 500ms",
+				    optarg);
 			break;
 		case 'W':
 			if (kc_duration_ms(optarg, &o.wait_ms) != KC_OK)
-				BAD("invalid --wait '%s': give a duration, e.g. 30s, 2m, 90", optarg);
+				BAD("invalid --wait '%s': give a duration, e.g. 30s, 2m, 90",
+				    optarg);
 			break;
 		}
 	}
@@ -767,22 +773,25 @@ main(int argc, char **argv)
 		kc_usage(usage_text, KC_EUSAGE);
 	o.json = strcmp(o.output, "json") == 0;
 	if (optind >= argc)
-		BAD("missing operand: a route NAME, or a subcommand");
+		BAD("missing subcommand or route NAME");
 	sub = argv[optind];
 	for (s = subs; s->name != NULL && strcmp(s->name, sub) != 0; s++)
 		;
 	if (s->name != NULL)
 		optind++;
+	else if (strchr(sub, '-') == NULL)	/* a route is always SRC-DEST */
+		BAD("unknown subcommand '%s' (a route NAME is SRC-DEST)", sub);
 	for (bit = 0; bit < sizeof codes - 1; bit++)
 		if ((o.seen & BIT(bit)) && !(s->allowed & BIT(bit)))
-			BAD("option %s does not apply to %s", names[bit], s->name != NULL ? s->name :
-			    "the diagnosis");
+			BAD("option %s does not apply to %s", names[bit], s->name != NULL ? s->name
+			    : "the diagnosis");
 	if (s->run == cmd_status && o.explain != NULL) {
 		if (argc != optind)
 			BAD("--explain takes no operand");
 		return kc_exit_with(cmd_explain(&o));
 	}
 	if (argc - optind != 1)
-		BAD(argc - optind < 1 ? "missing operand" : "too many operands");
+		BAD("%s", argc - optind > 1 ? "too many operands" : s->run == cmd_endpoint ||
+		    s->run == cmd_probe ? "missing URL" : "missing route NAME");
 	return kc_exit_with(s->run(&o, argv[optind]));
 }

@@ -78,7 +78,8 @@ when(const ASN1_TIME *t)
 	struct tm tm;
 	char out[32];
 
-	if (ASN1_TIME_to_tm(t, &tm) != 1 || strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (ASN1_TIME_to_tm(t, &tm) != 1 ||
+	    strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		return kc_xstrdup("?");
 	return kc_xstrdup(out);
 }
@@ -141,34 +142,34 @@ kc_probe_tls(const struct kc_probe_opts *o, struct kc_probe *p, const char *vers
 	if (skip != NULL) {
 		if (!o->quiet)
 			kc_warn("the certificate of '%s' was not verified: %s", p->url, skip);
-		kc_check_set(c, "warn", ms, kc_xasprintf("%s, subject %s, issuer %s, expires %s, not verified "
-		    "(%s)", p->tls_version, p->subject, p->issuer, p->not_after, skip),
+		kc_check_set(c, "warn", ms, kc_xasprintf("%s, subject %s, issuer %s, expires %s, "
+		    "not verified (%s)", p->tls_version, p->subject, p->issuer, p->not_after, skip),
 		    o->expect == NULL && !o->insecure ? kc_xstrdup("give --expect PEER to verify") :
 		    NULL);
 		goto out;
 	}
 	if ((why = verify_chain(leaf, chain, anchor)) != NULL) {
 		p->verify_error = kc_xstrdup(why);
-		kc_check_set(c, "FAIL", ms, kc_xasprintf("%s, subject %s, issuer %s: the certificate does not "
-		    "verify against '%s': %s", p->tls_version, p->subject, p->issuer, anchor, why),
-		    kc_xasprintf("this is not %s's gateway, or var/certs/%s.domain.crt is not %s's "
-		    "current domain.crt: get it again from %s", o->expect, o->expect, o->expect,
-		    o->expect));
+		kc_check_set(c, "FAIL", ms, kc_xasprintf("%s, subject %s, issuer %s: the "
+		    "certificate does not verify against '%s': %s", p->tls_version, p->subject,
+		    p->issuer, anchor, why), kc_xasprintf("this is not %s's gateway, or "
+		    "var/certs/%s.domain.crt is not %s's current domain.crt: get it again from %s",
+		    o->expect, o->expect, o->expect, o->expect));
 		rc = KC_ETLS;
 		goto out;
 	}
 	want = kc_xasprintf("%s_ENVOY_EXTERNAL", o->expect);
 	cn = kc_cert_cn(leaf);
 	if (cn == NULL || strcmp(cn, want) != 0) {
-		kc_check_set(c, "FAIL", ms, kc_xasprintf("%s, subject %s: the certificate's CN is not '%s'",
-		    p->tls_version, p->subject, want), kc_xasprintf("point the endpoint at %s's "
-		    "gateway", o->expect));
+		kc_check_set(c, "FAIL", ms, kc_xasprintf("%s, subject %s: the certificate's CN is "
+		    "not '%s'", p->tls_version, p->subject, want), kc_xasprintf("point the "
+		    "endpoint at %s's gateway", o->expect));
 		rc = KC_EPEER;
 		goto out;
 	}
 	p->verified = 1;
-	kc_check_set(c, "ok", ms, kc_xasprintf("%s, subject %s, issuer %s, expires %s, verified against "
-	    "var/certs/%s.domain.crt", p->tls_version, p->subject, p->issuer, p->not_after,
+	kc_check_set(c, "ok", ms, kc_xasprintf("%s, subject %s, issuer %s, expires %s, verified "
+	    "against var/certs/%s.domain.crt", p->tls_version, p->subject, p->issuer, p->not_after,
 	    o->expect), NULL);
 out:
 	free(anchor);
@@ -195,21 +196,21 @@ kc_probe_gateway(const struct kc_probe_opts *o, struct kc_probe *p, const char *
 	    errmsg == NULL || errmsg[0] == '\0') {
 		if (!p->ep.tls && s == 400 && body != NULL &&
 		    strstr(body, "HTTP request to an HTTPS server") != NULL) {
-			kc_check_set(c, "FAIL", -1, kc_xstrdup("not a Kuscia gateway: HTTP 400, a TLS "
-			    "server answered plain HTTP"), kc_xasprintf("the endpoint speaks TLS: use "
-			    "https://%s:%d", p->ep.host, p->ep.port));
+			kc_check_set(c, "FAIL", -1, kc_xstrdup("not a Kuscia gateway: HTTP 400, a "
+			    "TLS server answered plain HTTP"), kc_xasprintf("the endpoint speaks "
+			    "TLS: use https://%s:%d", p->ep.host, p->ep.port));
 			rc = KC_ETLS;
 			goto out;
 		}
 		kc_check_set(c, "FAIL", -1, server == NULL ? kc_xasprintf("not a Kuscia gateway: "
-		    "HTTP %ld, no Server header", s) : kc_xasprintf("not a Kuscia gateway: HTTP %ld, "
-		    "server '%s'%s", s, server, strcmp(server, "kuscia-gateway") == 0 ?
+		    "HTTP %ld, no Server header", s) : kc_xasprintf("not a Kuscia gateway: HTTP "
+		    "%ld, server '%s'%s", s, server, strcmp(server, "kuscia-gateway") == 0 ?
 		    " without kuscia-error-message" : ""),
 		    s == 405 || s == 502 || s == 503 || s == 504 ? kc_xstrdup("an intermediate "
 		    "gateway or proxy rejected or failed the request: point the endpoint at the "
-		    "peer's gateway, or fix the proxy") : kc_xstrdup("something other than a Kuscia "
-		    "gateway answers (a web server, proxy or load balancer?): check the endpoint's "
-		    "host and port (the port mapped to the container's 1080)"));
+		    "peer's gateway, or fix the proxy") : kc_xstrdup("something other than a "
+		    "Kuscia gateway answers (a web server, proxy or load balancer?): check the "
+		    "endpoint's host and port (the port mapped to the container's 1080)"));
 		rc = KC_EPEER;
 		goto out;
 	}
@@ -223,16 +224,16 @@ kc_probe_gateway(const struct kc_probe_opts *o, struct kc_probe *p, const char *
 	kc_text_clean(p->instance);
 	kc_text_clean(p->kuscia);
 	if (o->expect != NULL && p->domain != NULL && strcmp(p->domain, o->expect) != 0) {
-		kc_check_set(c, "FAIL", -1, kc_xasprintf("the Kuscia gateway of domain '%s', not '%s'",
-		    p->domain, o->expect), kc_xasprintf("the endpoint points at %s's gateway: use "
-		    "%s's endpoint", p->domain, o->expect));
+		kc_check_set(c, "FAIL", -1, kc_xasprintf("the Kuscia gateway of domain '%s', not "
+		    "'%s'", p->domain, o->expect), kc_xasprintf("the endpoint points at %s's "
+		    "gateway: use %s's endpoint", p->domain, o->expect));
 		rc = KC_EPEER;
 	} else if (p->domain == NULL)
-		kc_check_set(c, "warn", -1, kc_xstrdup("a Kuscia gateway (401), but its answer names no "
-		    "domain (an older Kuscia?)"), NULL);
+		kc_check_set(c, "warn", -1, kc_xstrdup("a Kuscia gateway (401), but its answer "
+		    "names no domain (an older Kuscia?)"), NULL);
 	else
-		kc_check_set(c, "ok", -1, kc_xasprintf("the Kuscia gateway of domain '%s' (instance %s, "
-		    "Kuscia %s)", p->domain, p->instance != NULL ? p->instance : "?",
+		kc_check_set(c, "ok", -1, kc_xasprintf("the Kuscia gateway of domain '%s' "
+		    "(instance %s, Kuscia %s)", p->domain, p->instance != NULL ? p->instance : "?",
 		    p->kuscia != NULL ? p->kuscia : "?"), NULL);
 out:
 	json_decref(doc);
@@ -256,11 +257,11 @@ kc_probe_handshake(const struct kc_probe_opts *o, struct kc_probe *p, const char
 		kc_check_set(c, "FAIL", -1, kc_xasprintf("GET /handshake failed: %s", error), NULL);
 		rc = KC_ENET;
 	} else if (s == 200 && state == 2) {
-		kc_check_set(c, "ok", -1, kc_xasprintf("%s has registered %s (handshake probe state "
-		    "2)", peer, o->from), NULL);
+		kc_check_set(c, "ok", -1, kc_xasprintf("%s has registered %s (handshake probe "
+		    "state 2)", peer, o->from), NULL);
 	} else if (s == 200 && state == 5) {
-		kc_check_set(c, "FAIL", -1, kc_xasprintf("%s has not registered %s (handshake probe "
-		    "state 5: no DomainRoute %s-%s there)", peer, o->from, o->from, peer),
+		kc_check_set(c, "FAIL", -1, kc_xasprintf("%s has not registered %s (handshake "
+		    "probe state 5: no DomainRoute %s-%s there)", peer, o->from, o->from, peer),
 		    kc_xasprintf("on %s run: add_domain.sh %s p2p", peer, o->from));
 		rc = KC_EFAIL;
 	} else if (s == 401) {

@@ -107,7 +107,8 @@ static void
 xfer_init(struct xfer *x, long timeout_ms)
 {
 	memset(x, 0, sizeof *x);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || (x->curl = curl_easy_init()) == NULL)
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (x->curl = curl_easy_init()) == NULL)
 		kc_die(KC_ESYS, "cannot initialise libcurl");
 	curl_easy_setopt(x->curl, CURLOPT_ERRORBUFFER, x->err);
 	curl_easy_setopt(x->curl, CURLOPT_NOSIGNAL, 1L);
@@ -190,6 +191,16 @@ since(CURL *c, CURLINFO what, curl_off_t *prev)
 	return ms < 0 ? 0 : ms;
 }
 
+static int
+fail(struct kc_probe *p, int stage, int rc, char *finding, char *fix)
+{
+	kc_check_set(&p->stage[stage], "FAIL", -1, finding, fix);
+	return rc;
+}
+
+#define NO_ANSWER "something accepts connections but does not answer: a firewall, a proxy or " \
+	"an overloaded node"
+
 /* a failed transfer: which stage, what it means, the exit code */
 static int
 transfer_failed(const struct kc_probe_opts *o, struct kc_probe *p, struct xfer *x, CURLcode cc,
@@ -199,59 +210,44 @@ transfer_failed(const struct kc_probe_opts *o, struct kc_probe *p, struct xfer *
 	curl_off_t conn = 0, tls = 0;
 	const char *why = x->err[0] != '\0' ? x->err : curl_easy_strerror(cc);
 	double secs = (double)o->timeout_ms / 1000.0;
+	int late = cc == CURLE_OPERATION_TIMEDOUT;
 
 	curl_easy_getinfo(x->curl, CURLINFO_CONNECT_TIME_T, &conn);
 	curl_easy_getinfo(x->curl, CURLINFO_APPCONNECT_TIME_T, &tls);
-	if (cc == CURLE_COULDNT_RESOLVE_HOST) {
-		kc_check_set(&p->stage[KC_PROBE_DNS], "FAIL", -1, kc_xasprintf("cannot resolve '%s' to an "
-		    "IPv4 address: %s", ep->host, why), kc_xstrdup("check the host of the endpoint; "
+	if (cc == CURLE_COULDNT_RESOLVE_HOST)
+		return fail(p, KC_PROBE_DNS, KC_ENET, kc_xasprintf("cannot resolve '%s' to an IPv4 "
+		    "address: %s", ep->host, why), kc_xstrdup("check the host of the endpoint; "
 		    "Kuscia's gateway does not support IPv6"));
-		return KC_ENET;
-	}
-	if (!x->connected && conn <= 0) {
-		kc_check_set(&p->stage[KC_PROBE_CONNECT], "FAIL", -1, cc == CURLE_OPERATION_TIMEDOUT ?
-		    kc_xasprintf("no answer from %s:%d within %.3g s", ip, ep->port, secs) :
-		    kc_xasprintf("cannot connect to %s:%d: %s", ip, ep->port, why),
-		    cc == CURLE_OPERATION_TIMEDOUT ? kc_xstrdup("usually a firewall drops the "
-		    "packets: the peer must allow our egress IP, or the host is wrong") :
-		    kc_xasprintf("nothing listens on port %d there: is the Kuscia container running "
-		    "and its port 1080 mapped to %d?", ep->port, ep->port));
-		return KC_ENET;
-	}
-	if (ep->tls && tls <= 0) {
-		if (cc == CURLE_OPERATION_TIMEDOUT) {
-			kc_check_set(&p->stage[KC_PROBE_TLS], "FAIL", -1, kc_xasprintf("no TLS answer within "
-			    "%.3g s", secs), kc_xstrdup("something accepts connections but does not "
-			    "answer: a firewall, a proxy or an overloaded node"));
-			return KC_ENET;
-		}
-		if (strstr(why, "reset by peer") != NULL || cc == CURLE_RECV_ERROR ||
-		    cc == CURLE_SEND_ERROR) {
-			kc_check_set(&p->stage[KC_PROBE_TLS], "FAIL", -1, kc_xasprintf("the connection was reset "
-			    "during the TLS handshake: %s", why), kc_xstrdup("a firewall or proxy resets "
-			    "the connection, or the gateway is not ready"));
-			return KC_ENET;
-		}
-		kc_check_set(&p->stage[KC_PROBE_TLS], "FAIL", -1, kc_xasprintf("TLS handshake failed: %s", why),
-		    speaks(ep, 0, o->timeout_ms) ? kc_xasprintf("the endpoint speaks plain HTTP: use "
-		    "http://%s:%d (the peer runs protocol NOTLS)", ep->host, ep->port) : NULL);
-		return KC_ETLS;
-	}
-	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		kc_check_set(&p->stage[KC_PROBE_HTTP], "FAIL", -1, kc_xasprintf("no HTTP answer within %.3g s",
-		    secs), kc_xstrdup("something accepts connections but does not answer: a "
-		    "firewall, a proxy or an overloaded node"));
-		return KC_ENET;
-	}
-	if (!ep->tls && speaks(ep, 1, o->timeout_ms)) {
-		kc_check_set(&p->stage[KC_PROBE_HTTP], "FAIL", -1, kc_xasprintf("no HTTP answer (%s)", why),
+	if (!x->connected && conn <= 0 && late)
+		return fail(p, KC_PROBE_CONNECT, KC_ENET, kc_xasprintf("no answer from %s:%d "
+		    "within %.3g s", ip, ep->port, secs), kc_xstrdup("usually a firewall drops the "
+		    "packets: the peer must allow our egress IP, or the host is wrong"));
+	if (!x->connected && conn <= 0)
+		return fail(p, KC_PROBE_CONNECT, KC_ENET, kc_xasprintf("cannot connect to %s:%d: "
+		    "%s", ip, ep->port, why), kc_xasprintf("nothing listens on port %d there: is "
+		    "the Kuscia container running and its port 1080 mapped to %d?", ep->port,
+		    ep->port));
+	if (ep->tls && tls <= 0 && late)
+		return fail(p, KC_PROBE_TLS, KC_ENET, kc_xasprintf("no TLS answer within %.3g s",
+		    secs), kc_xstrdup(NO_ANSWER));
+	if (ep->tls && tls <= 0 && (strstr(why, "reset by peer") != NULL ||
+	    cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR))
+		return fail(p, KC_PROBE_TLS, KC_ENET, kc_xasprintf("the connection was reset "
+		    "during the TLS handshake: %s", why), kc_xstrdup("a firewall or proxy resets "
+		    "the connection, or the gateway is not ready"));
+	if (ep->tls && tls <= 0)
+		return fail(p, KC_PROBE_TLS, KC_ETLS, kc_xasprintf("TLS handshake failed: %s", why),
+		    speaks(ep, 0, o->timeout_ms) ? kc_xasprintf("the endpoint speaks plain HTTP: "
+		    "use http://%s:%d (the peer runs protocol NOTLS)", ep->host, ep->port) : NULL);
+	if (late)
+		return fail(p, KC_PROBE_HTTP, KC_ENET, kc_xasprintf("no HTTP answer within %.3g s",
+		    secs), kc_xstrdup(NO_ANSWER));
+	if (!ep->tls && speaks(ep, 1, o->timeout_ms))
+		return fail(p, KC_PROBE_HTTP, KC_ETLS, kc_xasprintf("no HTTP answer (%s)", why),
 		    kc_xasprintf("the endpoint speaks TLS: use https://%s:%d", ep->host, ep->port));
-		return KC_ETLS;
-	}
-	kc_check_set(&p->stage[KC_PROBE_HTTP], "FAIL", -1, kc_xasprintf("no HTTP answer: %s", why),
+	return fail(p, KC_PROBE_HTTP, cc == CURLE_GOT_NOTHING || cc == CURLE_RECV_ERROR ||
+	    cc == CURLE_SEND_ERROR ? KC_ENET : KC_EPEER, kc_xasprintf("no HTTP answer: %s", why),
 	    kc_xstrdup("check that the endpoint is the peer's gateway port"));
-	return cc == CURLE_GOT_NOTHING || cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR ?
-	    KC_ENET : KC_EPEER;
 }
 
 /* GET <prefix>/handshake as the peer's envoy health check does: read-only, never a POST */
@@ -325,14 +321,15 @@ kc_probe_run(const struct kc_probe_opts *o, struct kc_probe *p)
 	ms[2] = p->ep.tls ? since(x.curl, CURLINFO_APPCONNECT_TIME_T, &t0) : -1;
 	ms[3] = since(x.curl, CURLINFO_STARTTRANSFER_TIME_T, &t0);
 	if (cc != CURLE_COULDNT_RESOLVE_HOST)
-		kc_check_set(&p->stage[KC_PROBE_DNS], "ok", ms[0] < 0 ? 0 : ms[0], strcmp(p->ep.host, ip) == 0 ?
-		    kc_xasprintf("%s is an address, no lookup", ip) : kc_xasprintf("'%s' is %s",
-		    p->ep.host, ip), NULL);
+		kc_check_set(&p->stage[KC_PROBE_DNS], "ok", ms[0] < 0 ? 0 : ms[0],
+		    strcmp(p->ep.host, ip) == 0 ? kc_xasprintf("%s is an address, no lookup", ip) :
+		    kc_xasprintf("'%s' is %s", p->ep.host, ip), NULL);
 	if (ms[1] >= 0 || x.connected)
-		kc_check_set(&p->stage[KC_PROBE_CONNECT], "ok", ms[1], kc_xasprintf("connected to %s:%d", ip,
-		    p->ep.port), NULL);
+		kc_check_set(&p->stage[KC_PROBE_CONNECT], "ok", ms[1], kc_xasprintf("connected to "
+		    "%s:%d", ip, p->ep.port), NULL);
 	if (!p->ep.tls)
-		kc_check_set(&p->stage[KC_PROBE_TLS], "skip", -1, kc_xstrdup("plain HTTP endpoint"), NULL);
+		kc_check_set(&p->stage[KC_PROBE_TLS], "skip", -1, kc_xstrdup("plain HTTP endpoint"),
+		    NULL);
 	if (cc != CURLE_OK)
 		rc = transfer_failed(o, p, &x, cc, ip);
 	else if (p->ep.tls)

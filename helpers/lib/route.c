@@ -103,7 +103,8 @@ kc_route_from_json(json_t *cdr, struct kc_route *r)
 	r->source = dup_or_null(src);
 	r->destination = dup_or_null(dst);
 	if (host != NULL && *host != '\0' && (port = handshake_port(ports)) != NULL) {
-		json_unpack(port, "{s?I, s?b, s?s}", "port", &num, "isTLS", &tls, "pathPrefix", &prefix);
+		json_unpack(port, "{s?I, s?b, s?s}", "port", &num, "isTLS", &tls, "pathPrefix",
+		    &prefix);
 		r->host = kc_xstrdup(host);
 		r->port = num > 0 && num <= 65535 ? (int)num : 0;
 		r->tls = tls;
@@ -241,7 +242,8 @@ kc_route_advice(const struct kc_route *r, const char *self, char **text, char **
 	if (!r->has_ready) {
 		*text = fill("not processed yet: the Domain for {P} is missing or has no "
 		    "certificate", v);
-		*fix = fill("run: add_domain.sh {P} p2p (with var/certs/{P}.domain.crt in place)", v);
+		*fix = fill("run: add_domain.sh {P} p2p (with var/certs/{P}.domain.crt in place)",
+		    v);
 		return 0;
 	}
 	if (r->ready) {
