@@ -26,6 +26,7 @@ import time
 from . import gateway as G
 from . import gw_keys as K
 from . import route_client as C
+from . import jobs
 
 CDR = "clusterdomainroutes"
 DR = "domainroutes"
@@ -58,6 +59,7 @@ def start(node):
     ctl = Controller(node)
     _controllers[id(node)] = ctl
     ctl.start()
+    jobs.start(node)
     return ctl
 
 
