@@ -120,7 +120,7 @@ main_body(const struct opts *o)
 	case CREATE: return create_body(o);
 	case LIST: return list_body(o);
 	case QUERY: return o->nids > 1 ? batch_body(o) : key_body(o->domain, o->ids[0]);
-	default: return key_body(o->domain, o->ids[0]);
+	default: return key_body(o->domain, o->ids[0]);	/* DELETE: one per ID */
 	}
 }
 
@@ -500,7 +500,12 @@ run(struct opts *o)
 	if ((rc = check_ids(o)) != KC_OK)
 		goto out;
 	if (o->dry_run) {
-		rc = kc_json_print(main_body(o));
+		int i;
+
+		if (o->cmd != DELETE)
+			rc = kc_json_print(main_body(o));
+		for (i = 0; o->cmd == DELETE && i < o->nids && rc == KC_OK; i++)
+			rc = kc_json_print(key_body(o->domain, o->ids[i]));
 		goto out;
 	}
 	if ((rc = kc_kapi_open(o->endpoint, o->insecure, o->timeout_ms, &k)) != KC_OK)
@@ -531,7 +536,8 @@ add_desc(json_t *desc, const char *kv)
 		free(key);
 		kc_usage(usage_text, KC_EUSAGE);
 	}
-	json_object_set_new(desc, key, json_string(eq + 1));
+	if (json_object_set_new(desc, key, json_string(eq + 1)) != 0)
+		kc_die(KC_EINPUT, "bad --desc '%s': not UTF-8 text", kv);
 	free(key);
 }
 

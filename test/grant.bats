@@ -412,8 +412,10 @@ one_shot_server() {
 	run -0 --separate-stderr kc-grant create "${ep[@]}" --dry-run --data alice-table --to bob --desc domaindatagrant=alice-bob
 	[ "$output" = '{"grant_domain":"bob","description":{"domaindatagrant":"alice-bob"},"domain_id":"alice","domaindata_id":"alice-table"}' ]
 	[ -z "$stderr" ]
-	KC_DRY_RUN=1 run -0 --separate-stderr kc-grant delete "${ep[@]}" g1
-	[ "$output" = '{"domain_id":"alice","domaindatagrant_id":"g1"}' ]
+	KC_DRY_RUN=1 run -0 --separate-stderr kc-grant delete "${ep[@]}" g1 g2
+	[ "${lines[0]}" = '{"domain_id":"alice","domaindatagrant_id":"g1"}' ]
+	[ "${lines[1]}" = '{"domain_id":"alice","domaindatagrant_id":"g2"}' ]
+	[ "${#lines[@]}" -eq 2 ]
 	KC_DRY_RUN=1 run -0 kc-grant list "${ep[@]}" --to bob
 	[ "$output" = '{"data":{"domain_id":"alice","grant_domain":"bob"}}' ]
 	KC_DRY_RUN=1 run -0 kc-grant query "${ep[@]}" g1 g2
@@ -450,6 +452,8 @@ one_shot_server() {
 	[ "${stderr_lines[0]}" = "kc-grant: bad --desc 'novalue': use KEY=VALUE" ]
 	run -2 --separate-stderr kc-grant create --data x --to bob --desc k=1 --desc k=2
 	[ "${stderr_lines[0]}" = "kc-grant: --desc key 'k' is given twice" ]
+	run -3 --separate-stderr kc-grant create --dry-run --data x --to bob --desc "k=$(printf '\377')"
+	[[ ${stderr_lines[0]} == "kc-grant: bad --desc 'k="*"': not UTF-8 text" ]]
 	run -2 --separate-stderr kc-grant list --timeout 0
 	[ "${stderr_lines[0]}" = "kc-grant: bad --timeout '0': give whole seconds, 1 to 3600" ]
 	run -2 --separate-stderr kc-grant list --nope
