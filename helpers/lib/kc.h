@@ -269,4 +269,29 @@ int kc_probe_handshake(const struct kc_probe_opts *o, struct kc_probe *p, const 
  * valid, expired), nothing printed */
 enum kc_cert_reason kc_cert_check(const X509 *x, const char *id);
 
+/* route.c: the destination of a route that does not exist, SELF-DEST (CONTRACTS.md
+ * section 7; NULL when NAME does not start with "SELF-"), and its state in words */
+const char *kc_route_dest(const char *name, const char *self);
+const char *kc_route_state(const struct kc_route *r);	/* "Ready True", "does not exist" ... */
+/* diag.c: the diagnosis of route NAME as node SELF, one check each (CONTRACTS.md section 7) */
+enum { KC_DIAG_ROUTE, KC_DIAG_DOMAIN, KC_DIAG_PEER_CERT, KC_DIAG_OWN_CERT, KC_DIAG_ENDPOINT,
+	KC_DIAG_REGISTERED, KC_DIAG_READY, KC_DIAG_CHECKS };
+struct kc_diag {
+	struct kc_check c[KC_DIAG_CHECKS];	/* route, peer-domain, peer-cert, own-cert,
+						 * endpoint, peer-registration, ready */
+	const char *name, *self, *peer;
+	const char *first;	/* the first FAIL check's name, or NULL */
+	struct kc_route r;
+	struct kc_http *h;	/* the apiserver, borrowed */
+	const char *server;
+	X509 *peer_cert;	/* Domain PEER's spec.cert */
+};
+/* KC_OK without a FAIL, else KC_EFAIL; apiserver errors are FAIL lines (and a message);
+ * free d with kc_diag_free whatever the result */
+int kc_diag_run(struct kc_diag *d, struct kc_http *h, const char *server, const char *self,
+    const char *name, long timeout_ms);
+/* {"route","source","destination","checks":[kc_check_json...],"firstFailure","ok"} */
+json_t *kc_diag_json(const struct kc_diag *d);
+void kc_diag_free(struct kc_diag *d);
+
 #endif

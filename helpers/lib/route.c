@@ -262,6 +262,27 @@ kc_route_advice(const struct kc_route *r, const char *self, char **text, char **
 	return 0;
 }
 
+/* CONTRACTS.md section 7: a route that does not exist is SELF-DEST */
+const char *
+kc_route_dest(const char *name, const char *self)
+{
+	size_t n = self != NULL ? strlen(self) : 0;
+
+	if (n > 0 && strncmp(name, self, n) == 0 && name[n] == '-' && name[n + 1] != '\0')
+		return name + n + 1;
+	return NULL;
+}
+
+const char *
+kc_route_state(const struct kc_route *r)
+{
+	if (!r->exists)
+		return "does not exist";
+	if (!r->has_ready)
+		return "no Ready condition";
+	return r->ready ? "Ready True" : "Ready False";
+}
+
 static json_t *
 tokens_json(const struct kc_route_tokens *t)
 {
