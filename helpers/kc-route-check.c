@@ -14,6 +14,7 @@ static const char usage_text[] =
 	"       kc route-check probe URL [--expect PEER] [--from SELF] [--timeout S] [-k]\n"
 	"                                [-o text|json]\n"
 	"       kc route-check endpoint URL [-o text|json]\n"
+	"       kc route-check list [--kubeconfig FILE] [-o text|json]\n"
 	"\n"
 	"Check peer endpoints and the routes between Kuscia nodes.\n"
 	"\n"
@@ -38,6 +39,9 @@ static const char usage_text[] =
 	"                 certificate's CN PEER_ENVOY_EXTERNAL and the domain in the answer;\n"
 	"                 --from SELF asks (GET /handshake, never a POST) whether PEER has\n"
 	"                 registered SELF.\n"
+	"  list           every ClusterDomainRoute, one line each: 'NAME SOURCE DESTINATION\n"
+	"                 READY REASON ENDPOINT' ('-' when empty); -o json {\"routes\":[...]},\n"
+	"                 each as status -o json prints it.\n"
 	"  endpoint URL   validate and split an endpoint exactly as join_to_host.sh does:\n"
 	"                 scheme http or https (any case; none means http), host (IPv4 or\n"
 	"                 host name), port 1..65535 (default 443 for https, 80 for http),\n"
@@ -302,6 +306,59 @@ out:
 	return rc;
 }
 
+/* ---- list ---------------------------------------------------------------------------- */
+
+static int
+list_one(const struct opts *o, json_t *item, const char *self, json_t *out)
+{
+	struct kc_route r = {0};
+	char *text = NULL, *fix = NULL;
+	int rc = KC_OK;
+
+	kc_route_from_json(item, &r);
+	if (o->json) {
+		kc_route_advice(&r, self, &text, &fix);
+		json_array_append_new(out, kc_route_json(&r, text, fix));
+	} else if (printf("%s %s %s %s %s %s\n", r.name != NULL ? r.name : "-",
+	    r.source != NULL ? r.source : "-", r.destination != NULL ? r.destination : "-",
+	    r.has_ready ? (r.ready ? "True" : "False") : "-", r.reason != NULL ? r.reason : "-",
+	    r.endpoint != NULL ? r.endpoint : "-") < 0)
+		rc = KC_ESYS;
+	free(text);
+	free(fix);
+	kc_route_free(&r);
+	return rc;
+}
+
+static int
+cmd_list(const struct opts *o)
+{
+	const struct kc_kind *k = kc_kind_find("kuscia.secretflow/v1alpha1", "ClusterDomainRoute");
+	struct kc_kubeconfig kc = {0};
+	struct kc_http *h = NULL;
+	char *path = kc_kind_path(k, NULL, NULL), *self = self_id();
+	json_t *doc = NULL, *items, *out = json_array();
+	size_t i;
+	int rc;
+
+	if ((rc = api_open(o, &kc, &h)) != KC_OK || (rc = kc_api_get(h, kc.server, path, &doc)) !=
+	    KC_OK)
+		goto out;
+	items = json_object_get(doc, "items");
+	for (i = 0; i < json_array_size(items) && rc == KC_OK; i++)
+		rc = list_one(o, json_array_get(items, i), self, out);
+	if (rc == KC_OK && o->json)
+		rc = kc_json_print(json_pack("{s:O}", "routes", out));
+out:
+	json_decref(out);
+	json_decref(doc);
+	kc_http_free(h);
+	kc_kubeconfig_free(&kc);
+	free(path);
+	free(self);
+	return rc;
+}
+
 /* ---- the diagnosis ------------------------------------------------------------------- */
 
 static int
@@ -359,6 +416,7 @@ static const struct sub {
 	{"endpoint", BIT(O_OUTPUT), cmd_endpoint},
 	{"probe", BIT(O_OUTPUT) | BIT(O_EXPECT) | BIT(O_FROM) | BIT(O_INSECURE) | BIT(O_TIMEOUT),
 	 cmd_probe},
+	{"list", BIT(O_OUTPUT) | BIT(O_KUBECONFIG) | BIT(O_TIMEOUT), NULL},
 	{"status", BIT(O_OUTPUT) | BIT(O_WAIT) | BIT(O_KUBECONFIG) | BIT(O_TIMEOUT) |
 	 BIT(O_EXPLAIN), cmd_status},
 	{NULL, BIT(O_OUTPUT) | BIT(O_KUBECONFIG) | BIT(O_TIMEOUT), cmd_diagnose},
@@ -451,6 +509,11 @@ main(int argc, char **argv)
 		if ((o.seen & BIT(bit)) && !(s->allowed & BIT(bit)))
 			BAD("option %s does not apply to %s", names[bit], s->name != NULL ? s->name
 			    : "the diagnosis");
+	if (s->name != NULL && s->run == NULL) {	/* list */
+		if (argc != optind)
+			BAD("list takes no operand");
+		return kc_exit_with(cmd_list(&o));
+	}
 	if (s->run == cmd_status && o.explain != NULL) {
 		if (argc != optind)
 			BAD("--explain takes no operand");
