@@ -178,10 +178,11 @@ print_result(const struct opts *op, const struct obj *o, const char *word, json_
 }
 
 static int
-apply_one(const struct opts *op, struct kc_http *h, const char *server, const struct obj *o)
+apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *kc,
+    const struct obj *o)
 {
 	char *path = kc_kind_path(o->kind, o->ns, o->name);
-	char *url = kc_xasprintf("%s%s", server, path), *patch = NULL, *body = NULL;
+	char *url = kc_api_url(kc, path), *patch = NULL, *body = NULL;
 	struct kc_resp r = {0};
 	json_t *before = NULL, *after = NULL;
 	const char *rv0 = NULL, *rv1 = NULL;
@@ -290,8 +291,7 @@ run(const struct opts *op)
 	struct kc_http *h = NULL;
 	unsigned char *buf = NULL;
 	const char *mode = getenv("KC_APPLY");
-	size_t len, i, sl;
-	char *server = NULL;
+	size_t len, i;
 	int rc, e;
 
 	if ((e = kc_read_file(op->file, KC_MAX_FILE, &buf, &len)) != 0) {
@@ -314,16 +314,12 @@ run(const struct opts *op)
 	}
 	if ((rc = kc_http_from_kubeconfig(&kc, op->timeout_s * 1000, &h)) != KC_OK)
 		goto out;
-	sl = strlen(kc.server);
-	while (sl > 0 && kc.server[sl - 1] == '/')
-		sl--;
-	server = kc_xasprintf("%.*s", (int)sl, kc.server);
 	for (i = 0; i < b.n && rc == KC_OK; i++) {
 		if (b.v[i].kind->namespaced && b.v[i].ns != NULL &&
 		    strcmp(b.v[i].ns, "default") == 0 && kc.nspace != NULL &&
 		    json_object_get(json_object_get(b.v[i].doc, "metadata"), "namespace") == NULL)
 			b.v[i].ns = kc.nspace;
-		rc = apply_one(op, h, server, &b.v[i]);
+		rc = apply_one(op, h, &kc, &b.v[i]);
 	}
 out:
 	for (i = 0; i < b.n; i++)
@@ -332,7 +328,6 @@ out:
 	json_decref(b.docs);
 	kc_http_free(h);
 	kc_kubeconfig_free(&kc);
-	free(server);
 	free(buf);
 	return rc;
 }

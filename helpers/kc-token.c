@@ -1,5 +1,6 @@
 /* kc-token - print the KusciaAPI token of this node, or derive a lite domain's */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include "kc.h"
 
 static const char usage_text[] =
-    "Usage: kc-token [kusciaapi | lite ID [--key FILE]]\n"
+    "Usage: kc-token [kusciaapi | lite ID [--key FILE] | sa ID [--duration D] [-n NS]]\n"
     "\n"
     "Print this node's KusciaAPI token, or derive a lite domain's from its key.\n"
     "\n"
@@ -23,23 +24,36 @@ static const char usage_text[] =
     "  lite ID       print the KusciaAPI token of domain ID, as gen_kusciaapi_token.sh\n"
     "                derives it: the first 32 characters of the base64 RSA SHA-256\n"
     "                (PKCS#1 v1.5) signature of ID made with the domain key\n"
+    "  sa ID         request a token for service account ID in namespace ID (or -n NS)\n"
+    "                from the apiserver (TokenRequest API), as `kubectl create token`\n"
+    "                does for create_token.sh; valid for --duration (Go syntax: 87600h,\n"
+    "                1h30m, 90s; default 1h)\n"
     "\n"
     "Options:\n"
     "  --key FILE    (lite) the domain key: a PEM RSA private key, or the base64 of one\n"
     "                (kuscia.yaml's domainKeyData); '-' or no --key: read it from stdin.\n"
     "                Keys never go on the command line.\n"
+    "  --duration D  (sa) how long the token stays valid\n"
+    "  -n, --namespace NS  (sa) the service account's namespace (default: ID)\n"
+    "  --kubeconfig FILE   (sa) else $KUBECONFIG, $KUSCIA_ROOT/etc/kubeconfig, ~/.kube/config\n"
+    "  --dry-run     (sa) print the TokenRequest as JSON; contact nothing (also KC_DRY_RUN)\n"
     "  -h, --help    print this help\n"
     "      --version print kc's version\n"
     "\n"
     "Exit status: 0 printed; 2 bad command line; 3 malformed token file, key not an RSA\n"
-    "private key; 4 token file missing or unreadable.\n";
+    "private key; 4 token file or kubeconfig missing; 5 apiserver unreachable; 6 the\n"
+    "apiserver refused; 7 TLS failed.\n";
 
-enum sub { SUB_KUSCIAAPI, SUB_LITE };
+enum sub { SUB_KUSCIAAPI, SUB_LITE, SUB_SA };
 
 struct opts {
 	enum sub sub;
-	const char *id;		/* lite */
+	const char *id;		/* lite, sa */
 	const char *key;	/* lite: file, "-" = stdin */
+	const char *duration;	/* sa */
+	const char *nspace;	/* sa */
+	const char *kubeconfig;	/* sa */
+	int dry_run;		/* sa */
 };
 
 #define TOKEN_LEN 32
@@ -191,6 +205,101 @@ out:
 	return rc;
 }
 
+/* a Go duration of h, m and s parts ("87600h", "1h30m", "90s") in seconds; -1 when bad */
+static long long
+parse_duration(const char *d)
+{
+	long long total = 0;
+	const char *p = d;
+
+	if (*p == '\0')
+		return -1;
+	while (*p != '\0') {
+		char *end;
+		long long v, mul;
+
+		if (*p < '0' || *p > '9')
+			return -1;
+		errno = 0;
+		v = strtoll(p, &end, 10);
+		if (errno != 0 || end == p)
+			return -1;
+		switch (*end) {
+		case 'h': mul = 3600; break;
+		case 'm': mul = 60; break;
+		case 's': mul = 1; break;
+		default: return -1;
+		}
+		if (v > (LLONG_MAX - total) / mul)
+			return -1;
+		total += v * mul;
+		p = end + 1;
+	}
+	return total;
+}
+
+static int
+token_sa(const struct opts *o)
+{
+	struct kc_kubeconfig kc = {0};
+	struct kc_http *h = NULL;
+	struct kc_resp r = {0};
+	const char *ns = o->nspace != NULL ? o->nspace : o->id, *tok = NULL, *why;
+	long long secs = parse_duration(o->duration);
+	json_t *req = NULL, *ans = NULL;
+	char *body = NULL, *url = NULL, *m;
+	int rc;
+
+	if (secs < 600 || secs > (1LL << 32))
+		return kc_err(KC_EUSAGE, "invalid --duration '%s': give at least 10m, e.g. 87600h",
+		    o->duration);
+	if ((why = kc_domain_id_problem(o->id)) != NULL && !kc_object_name_valid(o->id))
+		return kc_err(KC_EINPUT, "invalid service account '%s': %s", o->id, why);
+	if (!kc_object_name_valid(ns))
+		return kc_err(KC_EINPUT, "invalid namespace '%s'", ns);
+	req = json_pack("{s:s, s:s, s:{s:I}}", "apiVersion", "authentication.k8s.io/v1", "kind",
+	    "TokenRequest", "spec", "expirationSeconds", (json_int_t)secs);
+	if (o->dry_run) {
+		rc = kc_json_print(req);
+		return rc;
+	}
+	if ((rc = kc_kubeconfig_load(o->kubeconfig, &kc)) != KC_OK ||
+	    (rc = kc_http_from_kubeconfig(&kc, 30000, &h)) != KC_OK)
+		goto out;
+	if ((body = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+		kc_die(KC_ESYS, "out of memory");
+	m = kc_xasprintf("/api/v1/namespaces/%s/serviceaccounts/%s/token", ns, o->id);
+	url = kc_api_url(&kc, m);
+	free(m);
+	if ((rc = kc_http_request(h, "POST", url, "application/json", body, strlen(body), &r)) !=
+	    KC_OK)
+		goto out;
+	if (r.status != 200 && r.status != 201) {
+		m = kc_status_message(&r);
+		rc = kc_err(KC_EAPI, "cannot create a token for serviceaccount '%s' in namespace "
+		    "'%s': %s", o->id, ns, m);
+		free(m);
+		goto out;
+	}
+	ans = json_loadb(r.body, r.len, 0, NULL);
+	if (json_unpack(ans, "{s:{s:s}}", "status", "token", &tok) != 0 || *tok == '\0') {
+		rc = kc_err(KC_EAPI, "the apiserver answered the TokenRequest without a token");
+		goto out;
+	}
+	rc = printf("%s\n", tok) < 0 ? KC_ESYS : KC_OK;
+out:
+	if (r.body != NULL)
+		OPENSSL_cleanse(r.body, r.len);
+	kc_resp_free(&r);
+	json_decref(ans);
+	json_decref(req);
+	free(body);
+	free(url);
+	kc_http_free(h);
+	kc_kubeconfig_free(&kc);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -198,15 +307,21 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "namespace", required_argument, NULL, 'n' },
+		{ "kubeconfig", required_argument, NULL, 'K' },
+		{ "dry-run", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .sub = SUB_KUSCIAAPI, .id = NULL, .key = NULL };
+	struct opts o = { .sub = SUB_KUSCIAAPI, .id = NULL, .key = NULL, .duration = "1h" };
+	const char *dr = getenv("KC_DRY_RUN");
+	int sa_opts = 0;
 	const char *sub;
 	int c, rc, nargs;
 
 	kc_prog = "kc-token";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":hn:", longopts, NULL)) != -1)
 		switch (c) {
 		case 'h':
 			kc_usage(usage_text, KC_OK);
@@ -220,8 +335,12 @@ main(int argc, char **argv)
 			}
 			o.key = optarg;
 			break;
-		case ':':	/* only --key takes an argument */
-			kc_err(KC_EUSAGE, "option '--key' needs an argument");
+		case 'd': o.duration = optarg; sa_opts = 1; break;
+		case 'n': o.nspace = optarg; sa_opts = 1; break;
+		case 'K': o.kubeconfig = optarg; sa_opts = 1; break;
+		case 'D': o.dry_run = 1; sa_opts = 1; break;
+		case ':':
+			kc_err(KC_EUSAGE, "option '%s' needs an argument", argv[optind - 1]);
 			kc_usage(usage_text, KC_EUSAGE);
 		default:
 			if (optopt != 0)
@@ -258,10 +377,28 @@ main(int argc, char **argv)
 		}
 		if (o.key == NULL)
 			o.key = "-";
+	} else if (strcmp(sub, "sa") == 0) {
+		o.sub = SUB_SA;
+		if (nargs != 2 || *argv[optind + 1] == '\0') {
+			kc_err(KC_EUSAGE, nargs < 2 || *argv[optind + 1] == '\0' ?
+			    "sa needs the service account (domain) ID" : "sa takes one ID");
+			kc_usage(usage_text, KC_EUSAGE);
+		}
+		o.id = argv[optind + 1];
+		if (o.key != NULL) {
+			kc_err(KC_EUSAGE, "--key goes with lite only");
+			kc_usage(usage_text, KC_EUSAGE);
+		}
+		if (dr != NULL && dr[0] != '\0' && strcmp(dr, "0") != 0)
+			o.dry_run = 1;
 	} else {
 		kc_err(KC_EUSAGE, "unknown subcommand '%s'", sub);
 		kc_usage(usage_text, KC_EUSAGE);
 	}
-	rc = o.sub == SUB_LITE ? token_lite(&o) : token_kusciaapi();
+	if (sa_opts && o.sub != SUB_SA) {
+		kc_err(KC_EUSAGE, "--duration, --namespace, --kubeconfig and --dry-run go with sa only");
+		kc_usage(usage_text, KC_EUSAGE);
+	}
+	rc = o.sub == SUB_LITE ? token_lite(&o) : o.sub == SUB_SA ? token_sa(&o) : token_kusciaapi();
 	return kc_exit_with(rc);
 }

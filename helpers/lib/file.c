@@ -40,8 +40,14 @@ kc_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 				kc_wipe_free(b, cap);
 				goto out;
 			}
-			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			b = kc_xrealloc(b, cap);
+			/* grow by copying, so no unwiped copy of a secret stays in freed memory */
+			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			unsigned char *nb = kc_xmalloc(ncap);
+
+			memcpy(nb, b, n);
+			kc_wipe_free(b, cap);
+			b = nb;
+			cap = ncap;
 		}
 		r = read(fd, b + n, cap - n - 1);
 		if (r < 0) {

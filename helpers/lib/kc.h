@@ -130,6 +130,7 @@ struct kc_kubeconfig {
 };
 int kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc);	/* prints why */
 void kc_kubeconfig_free(struct kc_kubeconfig *kc);
+char *kc_api_url(const struct kc_kubeconfig *kc, const char *path);	/* server + path; free it */
 
 /* http.c: libcurl, one kept-alive connection per handle */
 struct kc_tls {

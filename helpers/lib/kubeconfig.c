@@ -242,3 +242,13 @@ kc_kubeconfig_free(struct kc_kubeconfig *kc)
 		kc_wipe_free(kc->token, strlen(kc->token));
 	memset(kc, 0, sizeof *kc);
 }
+
+char *
+kc_api_url(const struct kc_kubeconfig *kc, const char *path)
+{
+	size_t n = strlen(kc->server);
+
+	while (n > 0 && kc->server[n - 1] == '/')
+		n--;
+	return kc_xasprintf("%.*s%s", (int)n, kc->server, path);
+}
