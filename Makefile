@@ -32,7 +32,8 @@ SH_FILES    = bin/kc $(DROPINS) libexec/kc-lib.sh $(SCRIPTS:%=libexec/%) mk/deps
 BATS       ?= bats
 BENCH_RUNS ?= 5
 VALGRIND_TESTS = test/cert.bats test/token.bats test/render.bats test/conf.bats \
-                 test/apply.bats test/route-check-endpoint.bats test/token-sa.bats test/grant.bats
+                 test/apply.bats test/route-check-endpoint.bats test/token-sa.bats test/grant.bats \
+                 test/route-check.bats
 BATS_FLAGS ?=
 
 .PHONY: all deps check check-shell check-valgrind install install-kuscia uninstall clean demo bench

@@ -414,6 +414,15 @@ reason_is() { # NODE ROUTE REASON
 	[[ $stderr == "kc-route-check: no kubeconfig found"* ]]
 }
 
+@test "route-check: an unreachable apiserver is a FAIL of the route check; local checks still run" {
+	sed "s#server: .*#server: https://127.0.0.1:$(free_port)#" "$D/alice/etc/kubeconfig" >"$BATS_TEST_TMPDIR/kc"
+	run -1 --separate-stderr kc-route-check alice-bob --kubeconfig "$BATS_TEST_TMPDIR/kc"
+	[ "${lines[0]}" = "FAIL route: cannot read ClusterDomainRoute 'alice-bob': the apiserver is unreachable -- is the node running? check the kubeconfig (see the message above)" ]
+	[ "${lines[1]}" = "skip peer-domain: an earlier check failed" ]
+	[ "${lines[3]}" = "ok own-cert: var/certs/domain.crt matches domain.key" ]
+	[[ $stderr == "kc-route-check: cannot reach "* ]]
+}
+
 @test "route-check: also through kc" {
 	run -0 --separate-stderr kc route-check status alice-bob -o json
 	jq -e .ready <<<"$output"
