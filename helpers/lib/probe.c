@@ -5,9 +5,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "kc.h"
 
