@@ -199,6 +199,16 @@ reason_is() { # NODE ROUTE REASON
 	[[ $output == *"FAIL "*": no "*"answer within 1 s -- something accepts connections but does not answer"* ]]
 }
 
+@test "route-check probe: connections reset at once, or cut mid-answer, are unreachable (5)" {
+	"$KC_PYTHON" "$KC_SRC/test/sim/kc-sim" fault "$D/carol" gateway refuse
+	run -5 --separate-stderr kc-route-check probe "https://127.0.0.1:$(gw_port carol)"
+	"$KC_PYTHON" "$KC_SRC/test/sim/kc-sim" fault "$D/carol" gateway close-mid
+	[[ $output == *"FAIL "*"reset"* ]]
+	run -5 --separate-stderr kc-route-check probe "https://127.0.0.1:$(gw_port carol)"
+	"$KC_PYTHON" "$KC_SRC/test/sim/kc-sim" fault "$D/carol" gateway none
+	[[ ${lines[3]} == "FAIL http: no complete HTTP answer: "*" -- check that the endpoint is the peer's gateway port and nothing in between cuts connections" ]]
+}
+
 @test "route-check probe: a proxy's 502 is not a Kuscia gateway (8)" {
 	"$KC_PYTHON" "$KC_SRC/test/sim/kc-sim" fault "$D/carol" gateway status=502
 	run -8 --separate-stderr kc-route-check probe "https://127.0.0.1:$(gw_port carol)"

@@ -281,3 +281,50 @@ kc_probe_handshake(const struct kc_probe_opts *o, struct kc_probe *p, const char
 	}
 	return rc;
 }
+
+void
+kc_probe_free(struct kc_probe *p)
+{
+	int i;
+
+	for (i = 0; i < KC_PROBE_STAGES; i++) {
+		free(p->stage[i].finding);
+		free(p->stage[i].fix);
+	}
+	kc_endpoint_free(&p->ep);
+	free(p->url);
+	free(p->tls_version);
+	free(p->subject);
+	free(p->issuer);
+	free(p->not_after);
+	free(p->verify_error);
+	free(p->server);
+	free(p->domain);
+	free(p->instance);
+	free(p->kuscia);
+	memset(p, 0, sizeof *p);
+}
+
+json_t *
+kc_probe_json(const struct kc_probe *p)
+{
+	json_t *stages = json_array(), *tls = json_null(), *gw = json_null();
+	int i;
+
+	for (i = 0; i < KC_PROBE_STAGES; i++)
+		if (p->stage[i].status != NULL)
+			json_array_append_new(stages, kc_check_json(&p->stage[i]));
+	if (p->tls_version != NULL)
+		tls = json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:s?}", "version", p->tls_version,
+		    "subject", p->subject, "issuer", p->issuer, "notAfter", p->not_after,
+		    "verified", p->verified, "verifyError", p->verify_error);
+	if (p->gateway)
+		gw = json_pack("{s:s?, s:s?, s:s?}", "domain", p->domain, "instance", p->instance,
+		    "kuscia", p->kuscia);
+	return json_pack("{s:s?, s:s?, s:i, s:b, s:o, s:o, s:I, s:s?, s:o, s:o, s:b, s:i}",
+	    "url", p->url, "host", p->ep.host, "port", p->ep.port, "isTLS", p->ep.tls,
+	    "stages", stages, "tls", tls, "httpStatus", (json_int_t)p->http_status,
+	    "server", p->server, "gateway", gw,
+	    "handshakeState", p->hs_state >= 0 ? json_integer(p->hs_state) : json_null(),
+	    "ok", p->rc == KC_OK, "exitCode", p->rc);
+}

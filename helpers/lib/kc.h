@@ -254,9 +254,10 @@ struct kc_probe {
 /* the exit code: 0, 1 (state 5), 3 (bad URL, printed), 5, 6, 7, 8; the stages say why.
  * Needs libcurl; the interpretation of the answers is in gateway.c (no libcurl there). */
 int kc_probe_run(const struct kc_probe_opts *o, struct kc_probe *p);
+/* gateway.c: the result, and the stages that read a gateway's answers (each sets its stage
+ * and returns the code) */
 void kc_probe_free(struct kc_probe *p);
 json_t *kc_probe_json(const struct kc_probe *p);
-/* gateway.c: the stages that read a gateway's answers; each sets its stage, returns the code */
 void kc_check_set(struct kc_check *c, const char *status, double ms, char *finding, char *fix);
 void kc_text_clean(char *s);	/* control characters -> '?' (text from the network) */
 int kc_probe_tls(const struct kc_probe_opts *o, struct kc_probe *p, const char *version,

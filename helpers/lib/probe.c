@@ -16,7 +16,7 @@ struct xfer {
 	char err[CURL_ERROR_SIZE];
 	char *body, *server, *errmsg;
 	size_t len;
-	int connected;	/* TCP connected: curl says "Connected to" (its CONNECT_TIME stays 0 when
+	int connected, headers_done;	/* TCP connected: curl says "Connected to" (its CONNECT_TIME stays 0 when
 			 * TLS fails) */
 	/* captured once the TLS handshake is done */
 	int have_tls;
@@ -48,7 +48,10 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n, k;
 	char **slot = NULL;
 
+	if (len <= 2 && (p[0] == '\r' || p[0] == '\n'))
+		x->headers_done = 1;
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		x->headers_done = 0;
 		free(x->server);
 		free(x->errmsg);
 		x->server = x->errmsg = NULL;
@@ -244,8 +247,9 @@ transfer_failed(const struct kc_probe_opts *o, struct kc_probe *p, struct xfer *
 		return fail(p, KC_PROBE_HTTP, KC_ETLS, kc_xasprintf("no HTTP answer (%s)", why),
 		    kc_xasprintf("the endpoint speaks TLS: use https://%s:%d", ep->host, ep->port));
 	return fail(p, KC_PROBE_HTTP, cc == CURLE_GOT_NOTHING || cc == CURLE_RECV_ERROR ||
-	    cc == CURLE_SEND_ERROR ? KC_ENET : KC_EPEER, kc_xasprintf("no HTTP answer: %s", why),
-	    kc_xstrdup("check that the endpoint is the peer's gateway port"));
+	    cc == CURLE_SEND_ERROR || cc == CURLE_PARTIAL_FILE ? KC_ENET : KC_EPEER,
+	    kc_xasprintf("no complete HTTP answer: %s", why), kc_xstrdup("check that the "
+	    "endpoint is the peer's gateway port and nothing in between cuts connections"));
 }
 
 /* GET <prefix>/handshake as the peer's envoy health check does: read-only, never a POST */
@@ -328,6 +332,8 @@ kc_probe_run(const struct kc_probe_opts *o, struct kc_probe *p)
 	if (!p->ep.tls)
 		kc_check_set(&p->stage[KC_PROBE_TLS], "skip", -1, kc_xstrdup("plain HTTP endpoint"),
 		    NULL);
+	if (cc == CURLE_OK && !x.headers_done)	/* the connection closed inside the headers */
+		cc = CURLE_PARTIAL_FILE;
 	if (cc != CURLE_OK)
 		rc = transfer_failed(o, p, &x, cc, ip);
 	else if (p->ep.tls)
@@ -349,51 +355,4 @@ kc_probe_run(const struct kc_probe_opts *o, struct kc_probe *p)
 	xfer_free(&x);
 	free(ip);
 	return p->rc = rc;
-}
-
-void
-kc_probe_free(struct kc_probe *p)
-{
-	int i;
-
-	for (i = 0; i < KC_PROBE_STAGES; i++) {
-		free(p->stage[i].finding);
-		free(p->stage[i].fix);
-	}
-	kc_endpoint_free(&p->ep);
-	free(p->url);
-	free(p->tls_version);
-	free(p->subject);
-	free(p->issuer);
-	free(p->not_after);
-	free(p->verify_error);
-	free(p->server);
-	free(p->domain);
-	free(p->instance);
-	free(p->kuscia);
-	memset(p, 0, sizeof *p);
-}
-
-json_t *
-kc_probe_json(const struct kc_probe *p)
-{
-	json_t *stages = json_array(), *tls = json_null(), *gw = json_null();
-	int i;
-
-	for (i = 0; i < KC_PROBE_STAGES; i++)
-		if (p->stage[i].status != NULL)
-			json_array_append_new(stages, kc_check_json(&p->stage[i]));
-	if (p->tls_version != NULL)
-		tls = json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:s?}", "version", p->tls_version,
-		    "subject", p->subject, "issuer", p->issuer, "notAfter", p->not_after,
-		    "verified", p->verified, "verifyError", p->verify_error);
-	if (p->gateway)
-		gw = json_pack("{s:s?, s:s?, s:s?}", "domain", p->domain, "instance", p->instance,
-		    "kuscia", p->kuscia);
-	return json_pack("{s:s?, s:s?, s:i, s:b, s:o, s:o, s:I, s:s?, s:o, s:o, s:b, s:i}",
-	    "url", p->url, "host", p->ep.host, "port", p->ep.port, "isTLS", p->ep.tls,
-	    "stages", stages, "tls", tls, "httpStatus", (json_int_t)p->http_status,
-	    "server", p->server, "gateway", gw,
-	    "handshakeState", p->hs_state >= 0 ? json_integer(p->hs_state) : json_null(),
-	    "ok", p->rc == KC_OK, "exitCode", p->rc);
 }
