@@ -354,7 +354,7 @@ reason_is() { # NODE ROUTE REASON
 	[ "${lines[0]}" = "ok route: alice -> bob, https://127.0.0.1:$(gw_port bob)/" ]
 	[ "${lines[1]}" = "ok peer-domain: Domain 'bob' is a partner with a certificate" ]
 	[ "${lines[2]}" = "ok peer-cert: the certificate in Domain 'bob' has CN bob and the key of var/certs/bob.domain.crt" ]
-	[ "${lines[3]}" = "ok own-cert: var/certs/domain.crt matches domain.key" ]
+	[ "${lines[3]}" = "ok own-cert: var/certs/domain.crt matches domain.key, and so does the certificate in our Domain" ]
 	[ "${lines[4]}" = "ok endpoint: https://127.0.0.1:$(gw_port bob)/ answers as bob's Kuscia gateway (TLS, certificate verified)" ]
 	[ "${lines[5]}" = "ok peer-registration: bob has registered alice (handshake probe state 2)" ]
 	[[ ${lines[6]} == "ok ready: Ready True, token revision "[0-9]*", expires 20"* ]]
@@ -385,6 +385,14 @@ reason_is() { # NODE ROUTE REASON
 	cp "$D/erin-wrong.crt" "$root/var/certs/bob.domain.crt"
 	KUSCIA_ROOT=$root run -1 --separate-stderr kc-route-check alice-bob
 	[ "${lines[2]}" = "FAIL peer-cert: Domain 'bob' holds another key than var/certs/bob.domain.crt -- if var/certs/bob.domain.crt is bob's current domain.crt, run: add_domain.sh bob p2p; else get it again from bob" ]
+}
+
+@test "route-check: our own Domain carries another key's certificate: own-cert fails" {
+	# dave's routes are no longer used after this: its own Domain gets bob's certificate
+	kc_kubectl "$D/dave" patch domain dave --type merge \
+		-p "{\"spec\":{\"cert\":\"$(base64 -w0 "$D/bob/var/certs/domain.crt")\"}}" >/dev/null
+	KUSCIA_ROOT=$D/dave run -1 --separate-stderr kc-route-check dave-alice
+	[ "${lines[3]}" = "FAIL own-cert: Domain 'dave' carries the certificate of another key than domain.key: its routes log 'mismatch source public key' -- restart the node: Kuscia writes domain.crt into Domain 'dave' at start" ]
 }
 
 @test "route-check: a route that does not exist: the first FAIL is route, with join_to_host.sh" {

@@ -174,12 +174,35 @@ check_peer_cert(struct kc_diag *d)
 	free(rel);
 }
 
+/* Domain SELF's spec.cert (Kuscia rewrites it from domain.crt at every start), or NULL */
+static X509 *
+own_domain_cert(struct kc_diag *d)
+{
+	const struct kc_kind *k = kc_kind_find("kuscia.secretflow/v1alpha1", "Domain");
+	char *path = kc_kind_path(k, NULL, d->self);
+	const char *cert = NULL;
+	unsigned char *pem;
+	json_t *doc = NULL;
+	X509 *x = NULL;
+	size_t len;
+
+	if (kc_api_get(d->h, d->server, path, &doc) == KC_OK &&
+	    json_unpack(doc, "{s:{s:s}}", "spec", "cert", &cert) == 0 &&
+	    (pem = kc_unb64(cert, &len)) != NULL) {
+		x = kc_cert_from_pem(pem, len);
+		free(pem);
+	}
+	json_decref(doc);
+	free(path);
+	return x;
+}
+
 static void
-check_own_cert(struct kc_diag *d)
+check_own_cert(struct kc_diag *d, int api_ok)
 {
 	struct kc_check *c = &d->c[KC_DIAG_OWN_CERT];
 	char *kpath = kc_root_path("var/certs/domain.key");
-	X509 *x = cert_file("var/certs/domain.crt");
+	X509 *x = cert_file("var/certs/domain.crt"), *own = NULL;
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	EVP_PKEY *k = NULL;
@@ -197,9 +220,17 @@ check_own_cert(struct kc_diag *d)
 		put(c, "FAIL", kc_xstrdup("var/certs/domain.crt does not belong to domain.key "
 		    "(left from a key change?)"), kc_xstrdup("delete domain.crt and ca.crt, "
 		    "restart the node, and send the new domain.crt to every peer"));
+	else if (api_ok && (own = own_domain_cert(d)) != NULL &&
+	    X509_check_private_key(own, k) != 1)
+		put(c, "FAIL", kc_xasprintf("Domain '%s' carries the certificate of another key "
+		    "than domain.key: its routes log 'mismatch source public key'", d->self),
+		    kc_xasprintf("restart the node: Kuscia writes domain.crt into Domain '%s' at "
+		    "start", d->self));
 	else
-		put(c, "ok", kc_xstrdup("var/certs/domain.crt matches domain.key"), NULL);
+		put(c, "ok", kc_xasprintf("var/certs/domain.crt matches domain.key%s", own != NULL ?
+		    ", and so does the certificate in our Domain" : ""), NULL);
 	ERR_clear_error();
+	X509_free(own);
 	EVP_PKEY_free(k);
 	if (buf != NULL)
 		kc_wipe_free(buf, len + 1);
@@ -280,7 +311,7 @@ kc_diag_run(struct kc_diag *d, struct kc_http *h, const char *server, const char
 		if (strcmp(d->c[KC_DIAG_DOMAIN].status, "ok") == 0)
 			check_peer_cert(d);
 	}
-	check_own_cert(d);
+	check_own_cert(d, rc == KC_OK);
 	if (found && d->r.endpoint != NULL && d->r.source != NULL &&
 	    strcmp(d->r.source, self) == 0)
 		check_endpoint(d, timeout_ms);
