@@ -85,8 +85,8 @@ check_domain(struct kc_diag *d)
 	fix = kc_xasprintf("copy %s's var/certs/domain.crt to var/certs/%s.domain.crt, then run: "
 	    "add_domain.sh %s p2p", d->peer, d->peer, d->peer);
 	if ((rc = kc_api_get(d->h, d->server, path, &doc)) != KC_OK) {
-		put(&d->c[KC_DIAG_DOMAIN], "FAIL", kc_xasprintf("cannot read Domain '%s': %s", d->peer,
-		    api_failure(rc)), NULL);
+		put(&d->c[KC_DIAG_DOMAIN], "FAIL", kc_xasprintf("cannot read Domain '%s': %s",
+		    d->peer, api_failure(rc)), NULL);
 		goto out;
 	}
 	if (doc == NULL) {
@@ -96,9 +96,9 @@ check_domain(struct kc_diag *d)
 	}
 	json_unpack(doc, "{s:{s?s, s?s}}", "spec", "role", &role, "cert", &cert);
 	if (role == NULL || strcmp(role, "partner") != 0) {
-		put(&d->c[KC_DIAG_DOMAIN], "FAIL", kc_xasprintf("Domain '%s' is not a partner (role "
-		    "'%s'): Kuscia treats it as a local domain", d->peer, role != NULL ? role : ""),
-		    fix);
+		put(&d->c[KC_DIAG_DOMAIN], "FAIL", kc_xasprintf("Domain '%s' is not a partner "
+		    "(role '%s'): Kuscia treats it as a local domain", d->peer,
+		    role != NULL ? role : ""), fix);
 		fix = NULL;
 		goto out;
 	}
@@ -261,14 +261,16 @@ check_endpoint(struct kc_diag *d, long timeout_ms)
 		    s != NULL ? s->fix : NULL);
 		if (s != NULL)
 			s->fix = NULL;
-		put(&d->c[KC_DIAG_REGISTERED], "skip", kc_xstrdup("the endpoint check failed"), NULL);
+		put(&d->c[KC_DIAG_REGISTERED], "skip", kc_xstrdup("the endpoint check failed"),
+		    NULL);
 		goto out;
 	}
-	put(&d->c[KC_DIAG_ENDPOINT], p.ep.tls && !p.verified ? "warn" : "ok", kc_xasprintf("%s answers "
-	    "as %s's Kuscia gateway (%s)", d->r.endpoint, d->peer, !p.ep.tls ? "plain HTTP" :
-	    p.verified ? "TLS, certificate verified" : "TLS, certificate not verified"), NULL);
-	put(&d->c[KC_DIAG_REGISTERED], hs->status != NULL ? hs->status : "skip", hs->finding != NULL ?
-	    hs->finding : kc_xstrdup("not probed"), hs->fix);
+	put(&d->c[KC_DIAG_ENDPOINT], p.ep.tls && !p.verified ? "warn" : "ok",
+	    kc_xasprintf("%s answers as %s's Kuscia gateway (%s)", d->r.endpoint, d->peer,
+	    !p.ep.tls ? "plain HTTP" : p.verified ? "TLS, certificate verified" :
+	    "TLS, certificate not verified"), NULL);
+	put(&d->c[KC_DIAG_REGISTERED], hs->status != NULL ? hs->status : "skip",
+	    hs->finding != NULL ? hs->finding : kc_xstrdup("not probed"), hs->fix);
 	hs->finding = hs->fix = NULL;
 out:
 	kc_probe_free(&p);
@@ -283,13 +285,13 @@ check_ready(struct kc_diag *d)
 
 	kc_route_advice(&d->r, d->self, &text, &fix);
 	if (d->r.ready)
-		put(&d->c[KC_DIAG_READY], "ok", t->n > 0 ? kc_xasprintf("Ready True, token revision "
-		    "%lld, expires %s", t->revision, t->expires != NULL ? t->expires : "-") :
-		    kc_xstrdup("Ready True"), fix);
+		put(&d->c[KC_DIAG_READY], "ok", t->n > 0 ? kc_xasprintf("Ready True, token "
+		    "revision %lld, expires %s", t->revision, t->expires != NULL ? t->expires :
+		    "-") : kc_xstrdup("Ready True"), fix);
 	else
-		put(&d->c[KC_DIAG_READY], "FAIL", kc_xasprintf("%s%s%s%s: %s", kc_route_state(&d->r),
-		    d->r.reason != NULL ? " (" : "", d->r.reason != NULL ? d->r.reason : "",
-		    d->r.reason != NULL ? ")" : "", text), fix);
+		put(&d->c[KC_DIAG_READY], "FAIL", kc_xasprintf("%s%s%s%s: %s",
+		    kc_route_state(&d->r), d->r.reason != NULL ? " (" : "", d->r.reason != NULL ?
+		    d->r.reason : "", d->r.reason != NULL ? ")" : "", text), fix);
 	free(text);
 }
 
@@ -316,8 +318,8 @@ kc_diag_run(struct kc_diag *d, struct kc_http *h, const char *server, const char
 	    strcmp(d->r.source, self) == 0)
 		check_endpoint(d, timeout_ms);
 	else if (found && d->r.endpoint == NULL && strcmp(d->c[KC_DIAG_ROUTE].status, "ok") == 0) {
-		put(&d->c[KC_DIAG_ENDPOINT], "skip", kc_xstrdup("the reverse route has no endpoint"),
-		    NULL);
+		put(&d->c[KC_DIAG_ENDPOINT], "skip", kc_xstrdup("the reverse route has no "
+		    "endpoint"), NULL);
 		put(&d->c[KC_DIAG_REGISTERED], "skip", kc_xstrdup("checked from the other node"),
 		    NULL);
 	}

@@ -16,8 +16,9 @@ struct xfer {
 	char err[CURL_ERROR_SIZE];
 	char *body, *server, *errmsg;
 	size_t len;
-	int connected, headers_done;	/* TCP connected: curl says "Connected to" (its CONNECT_TIME stays 0 when
-			 * TLS fails) */
+	/* TCP connected: curl says "Connected to" (its CONNECT_TIME stays 0 when TLS fails);
+	 * the headers ended with their empty line */
+	int connected, headers_done;
 	/* captured once the TLS handshake is done */
 	int have_tls;
 	const char *version;
