@@ -13,10 +13,11 @@ static const char usage_text[] =
 	"\n"
 	"  create --data ID --to GRANTEE [--id GRANT_ID] [--desc K=V]... [--if-absent]\n"
 	"                 grant DomainData ID of the domain to GRANTEE; prints\n"
-	"                 'domaindatagrant GRANT_ID created'. With --id an existing grant GRANT_ID\n"
-	"                 of the same DomainData and grantee is success ('unchanged'), one that\n"
-	"                 differs an error. With --if-absent any existing grant of ID to GRANTEE\n"
-	"                 is reused ('unchanged') instead of creating another.\n"
+	"                 'domaindatagrant GRANT_ID created'. With --id an existing grant\n"
+	"                 GRANT_ID of the same DomainData and grantee is success\n"
+	"                 ('unchanged'), one that differs an error. With --if-absent any\n"
+	"                 existing grant of ID to GRANTEE is reused ('unchanged') instead\n"
+	"                 of creating another.\n"
 	"  query GRANT_ID...  print the grants (several: one batchQuery)\n"
 	"  list [--data ID] [--to GRANTEE]  print the domain's grants, filtered\n"
 	"  delete GRANT_ID...  delete the grants; prints 'domaindatagrant GRANT_ID deleted'\n"
@@ -38,9 +39,9 @@ static const char usage_text[] =
 	"  -h, --help           show this help\n"
 	"      --version        print the version\n"
 	"\n"
-	"The token is read from $KUSCIA_ROOT/var/certs/token and sent as the Token header (never\n"
-	"over plain http); the client certificate is var/certs/kusciaapi-client.crt/.key when both\n"
-	"exist, else the guide's ca.crt/ca.key.\n"
+	"The token is read from $KUSCIA_ROOT/var/certs/token and sent as the Token header\n"
+	"(never over plain http); the client certificate is var/certs/kusciaapi-client.crt/.key\n"
+	"when both exist, else the guide's ca.crt/ca.key.\n"
 	"Exit status: 0 done, 1 no such grant, 2 bad command line, 3 bad ID or input, 4 local\n"
 	"files, 5 KusciaAPI unreachable, 6 KusciaAPI error (bad token, status.code != 0),\n"
 	"7 TLS failed.\n";
@@ -614,7 +615,8 @@ main(int argc, char **argv)
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 || v < 1 || v > 3600)
-				usage_error("bad --timeout '%s': give whole seconds, 1 to 3600", optarg);
+				usage_error("bad --timeout '%s': give whole seconds, 1 to 3600",
+				    optarg);
 			o.timeout_ms = v * 1000;
 			break;
 		case 'h': kc_usage(usage_text, KC_OK);

@@ -58,10 +58,11 @@ lookup(struct conf *c, yaml_node_t *m, const char *name, size_t len, int depth,
 		v = yaml_document_get_node(c->doc, p->value);
 		if (scalar_is(k, name, len)) {
 			if (*out != NULL)
-				return kc_err(KC_EINPUT, "'%s': key '%.*s' appears twice in a mapping",
-				    c->file, (int)len, name);
+				return kc_err(KC_EINPUT, "'%s': key '%.*s' appears twice in a "
+				    "mapping", c->file, (int)len, name);
 			*out = v;
-		} else if (scalar_is(k, "<<", 2) && k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+		} else if (scalar_is(k, "<<", 2) &&
+		    k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 			merge = v;
 		}
 	}

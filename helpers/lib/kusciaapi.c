@@ -35,8 +35,8 @@ node_listener(int *tls, long *port)
 		if (strcasecmp(proto, "NOTLS") == 0)
 			*tls = 0;
 		else if (strcasecmp(proto, "TLS") != 0 && strcasecmp(proto, "MTLS") != 0)
-			rc = kc_err(KC_EINPUT, "kuscia.yaml: protocol '%s' is unsupported, supported: "
-			    "NOTLS/TLS/MTLS", proto);
+			rc = kc_err(KC_EINPUT, "kuscia.yaml: protocol '%s' is unsupported, "
+			    "supported: NOTLS/TLS/MTLS", proto);
 	}
 	free(proto);
 	if (rc != KC_OK || (rc = kc_conf_get("kusciaAPI.HTTPPort", &p)) != KC_OK)
@@ -89,8 +89,8 @@ token_header(struct kc_http *h)
 
 	if ((e = kc_read_file(path, KAPI_MAX_TOKEN, &tok, &len)) != 0) {
 		errno = e;
-		rc = kc_err(e == EFBIG ? KC_EINPUT : KC_ESYS, "cannot read the KusciaAPI token '%s':",
-		    path);
+		rc = kc_err(e == EFBIG ? KC_EINPUT : KC_ESYS,
+		    "cannot read the KusciaAPI token '%s':", path);
 		goto out;
 	}
 	if (len == 0) {
@@ -99,9 +99,9 @@ token_header(struct kc_http *h)
 	}
 	for (i = 0; i < len; i++)
 		if (tok[i] <= ' ' || tok[i] >= 0x7f) {
-			rc = kc_err(KC_EINPUT, "the KusciaAPI token '%s' holds a space, line break or "
-			    "control character at byte %zu -- Kuscia compares the whole file with the "
-			    "Token header, so it can never match", path, i + 1);
+			rc = kc_err(KC_EINPUT, "the KusciaAPI token '%s' holds a space, line "
+			    "break or control character at byte %zu -- Kuscia compares the whole "
+			    "file with the Token header, so it can never match", path, i + 1);
 			goto out;
 		}
 	hdr = kc_xasprintf("Token: %s", (const char *)tok);
@@ -141,12 +141,13 @@ kc_kapi_open(const char *endpoint, int insecure, long timeout_ms, struct kc_kapi
 		if (insecure) {
 			kc_warn("-k: the KusciaAPI server's certificate is not verified");
 		} else if (access(ca, R_OK) != 0) {
-			rc = kc_err(KC_ESYS, "cannot read the node CA '%s' to verify the KusciaAPI:", ca);
+			rc = kc_err(KC_ESYS, "cannot read the node CA '%s' to verify the "
+			    "KusciaAPI:", ca);
 			goto fail;
 		} else {
 			t.ca_file = ca;
 		}
-		/* a KusciaAPI client pair when the node has one, else the guide's ca.crt + ca.key */
+		/* the KusciaAPI client pair when the node has one, else the guide's ca.crt/.key */
 		ccrt = kc_root_path("var/certs/kusciaapi-client.crt");
 		ckey = kc_root_path("var/certs/kusciaapi-client.key");
 		if (!readable_pair(ccrt, ckey)) {
@@ -220,14 +221,14 @@ envelope_error(const char *url, const struct kc_resp *r)
 	if (n > 200)
 		n = 200;
 	if (r->status == 401)
-		return kc_err(KC_EAPI, "the KusciaAPI at '%s' refused the token (HTTP 401) -- it must "
-		    "equal the node's var/certs/token as the node read it at start-up", url);
+		return kc_err(KC_EAPI, "the KusciaAPI at '%s' refused the token (HTTP 401) -- it "
+		    "must equal the node's var/certs/token as the node read it at start-up", url);
 	if (r->status == 400 && strstr(r->body, "HTTP request to an HTTPS server") != NULL)
 		return kc_err(KC_EAPI, "the KusciaAPI at '%s' speaks HTTPS (HTTP 400: %.*s) -- use "
 		    "https://", url, n, r->body);
 	if (r->status != 200)
-		return kc_err(KC_EAPI, "the KusciaAPI at '%s' answered HTTP %ld%s%.*s", url, r->status,
-		    n > 0 ? ": " : " with an empty body", n, r->body);
+		return kc_err(KC_EAPI, "the KusciaAPI at '%s' answered HTTP %ld%s%.*s", url,
+		    r->status, n > 0 ? ": " : " with an empty body", n, r->body);
 	return KC_OK;
 }
 
