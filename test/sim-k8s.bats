@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # The simulator's Kubernetes API, driven by real kubectl, curl and jq only (not kc).
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 bats_require_minimum_version 1.5.0
 
 setup_file() {

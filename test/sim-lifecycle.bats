@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # The simulator's node folder, start/stop/restart and fault switches (curl, openssl, jq, kubectl).
+# shellcheck disable=SC2154 # stderr is set by bats' run --separate-stderr
 bats_require_minimum_version 1.5.0
 
 setup_file() {
@@ -91,7 +92,7 @@ port() { jq ".$2" "$1/sim/ports.json"; }
 	api_port=$(port "$d" api)
 	run -0 "${SIM[@]}" stop "$d"
 	[ -z "$output" ]
-	! kill -0 "$pid" 2>/dev/null
+	run ! kill -0 "$pid"
 	[ ! -e "$d/sim/ports.json" ]
 	run -0 "${SIM[@]}" stop "$d"
 	run -0 "${SIM[@]}" start "$d" --api-port "$api_port"
