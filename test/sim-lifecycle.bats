@@ -92,7 +92,8 @@ port() { jq ".$2" "$1/sim/ports.json"; }
 	api_port=$(port "$d" api)
 	run -0 "${SIM[@]}" stop "$d"
 	[ -z "$output" ]
-	run ! kill -0 "$pid"
+	# gone, or a zombie waiting for its parent (this test) to reap it
+	[ ! -e "/proc/$pid" ] || [ "$(awk '{ print $3 }' "/proc/$pid/stat")" = Z ]
 	[ ! -e "$d/sim/ports.json" ]
 	run -0 "${SIM[@]}" stop "$d"
 	run -0 "${SIM[@]}" start "$d" --api-port "$api_port"
