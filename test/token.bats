@@ -211,9 +211,9 @@ upstream_token() { # ID KEYFILE
 }
 
 @test "token: unknown subcommands and options, a repeated or bare --key are usage errors (2)" {
-	run -2 --separate-stderr kc-token sa alice
+	run -2 --separate-stderr kc-token sas alice
 	[ -z "$output" ]
-	[ "$stderr" = "kc-token: unknown subcommand 'sa'"$'\n'"$USAGE" ]
+	[ "$stderr" = "kc-token: unknown subcommand 'sas'"$'\n'"$USAGE" ]
 	run -2 --separate-stderr kc-token --frob
 	[ "$stderr" = "kc-token: unknown option '--frob'"$'\n'"$USAGE" ]
 	run -2 --separate-stderr kc-token -xh
