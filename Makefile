@@ -28,7 +28,8 @@ LIB_OBJS   := $(LIB_SRCS:helpers/lib/%.c=build/lib/%.o)
 HELPERS    := $(patsubst helpers/%.c,%,$(wildcard helpers/kc-*.c))
 SCRIPTS    := kc-help kc-commands kc-version $(notdir $(wildcard libexec/kc-peer libexec/kc-doctor))
 DROPINS    := $(wildcard bin/*.sh)
-SH_FILES    = bin/kc $(DROPINS) libexec/kc-lib.sh $(SCRIPTS:%=libexec/%) mk/deps mk/install-kuscia mk/demo
+SH_FILES    = bin/kc $(DROPINS) libexec/kc-lib.sh $(SCRIPTS:%=libexec/%) mk/deps mk/install-kuscia mk/demo \
+              test/fuzz/run
 BATS       ?= bats
 BENCH_RUNS ?= 5
 VALGRIND_TESTS = test/cert.bats test/token.bats test/render.bats test/conf.bats \
@@ -36,7 +37,8 @@ VALGRIND_TESTS = test/cert.bats test/token.bats test/render.bats test/conf.bats 
                  test/route-check.bats
 BATS_FLAGS ?=
 
-.PHONY: all deps check check-shell check-valgrind install install-kuscia uninstall clean demo bench
+.PHONY: all deps check check-shell check-valgrind install install-kuscia uninstall clean demo bench \
+	fuzz fuzz-build
 all: deps-quiet $(HELPERS:%=libexec/%)
 
 # a stamp holding the flags: a change (SAN=1, CFLAGS) rebuilds everything
@@ -100,6 +102,30 @@ demo: all
 # ratios against upstream's kubectl path on the same simulator (not a test)
 bench: all
 	bench/run $(BENCH_RUNS)
+
+# libFuzzer targets (test/fuzz/fuzz_*.c), the lib rebuilt with clang's sanitizers in build/fuzz/;
+# each runs FUZZ_SECONDS on a temp copy of its seed corpus (test/fuzz/corpus/TARGET)
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_TARGETS := $(patsubst test/fuzz/%.c,%,$(wildcard test/fuzz/fuzz_*.c))
+FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Wno-format-nonliteral \
+                -DKC_VERSION='"$(VERSION)"' -DKC_DATADIR='"$(DATADIR)"' -Ihelpers/lib \
+                $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -g -O1 \
+                -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_OBJS = $(LIB_SRCS:helpers/lib/%.c=build/fuzz/lib/%.o)
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
+build/fuzz/lib/%.o: helpers/lib/%.c helpers/lib/kc.h
+	@mkdir -p build/fuzz/lib
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(KC_LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=build/fuzz/%)
+
+fuzz: fuzz-build
+	sh test/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kc $(DROPINS:bin/%=$(DESTDIR)$(BINDIR)/%)

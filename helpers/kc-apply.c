@@ -44,103 +44,6 @@ struct opts {
 	long timeout_s;
 };
 
-struct obj {
-	json_t *doc;	/* borrowed from the parsed stream */
-	const struct kc_kind *kind;
-	const char *name, *ns;
-	char *ref;
-};
-
-struct batch {
-	json_t *docs;	/* array owning every parsed document */
-	struct obj *v;
-	size_t n, cap;
-};
-
-static int
-add_obj(struct batch *b, json_t *doc, size_t index)
-{
-	const char *api = NULL, *kind = NULL, *name = NULL, *ns = NULL;
-	json_t *items = NULL;
-	const struct kc_kind *k;
-	struct obj *o;
-	size_t i;
-
-	if (!json_is_object(doc))
-		return kc_err(KC_EINPUT, "object %zu of the input is not a JSON object", index);
-	json_unpack(doc, "{s?s, s?s, s?o, s?{s?s, s?s}}", "apiVersion", &api, "kind", &kind,
-	    "items", &items, "metadata", "name", &name, "namespace", &ns);
-	if (kind != NULL && strcmp(kind, "List") == 0) {
-		if (!json_is_array(items))
-			return kc_err(KC_EINPUT, "object %zu of the input is a List without items",
-			    index);
-		for (i = 0; i < json_array_size(items); i++) {
-			int rc = add_obj(b, json_array_get(items, i), index);
-
-			if (rc != KC_OK)
-				return rc;
-		}
-		return KC_OK;
-	}
-	if (api == NULL || kind == NULL)
-		return kc_err(KC_EINPUT, "object %zu of the input has no apiVersion or kind", index);
-	if ((k = kc_kind_find(api, kind)) == NULL)
-		return kc_err(KC_EINPUT, "object %zu of the input: kind '%s' of '%s' is not one kc "
-		    "applies", index, kind, api);
-	if (name == NULL || !kc_object_name_valid(name))
-		return kc_err(KC_EINPUT, "%s %zu of the input: %s '%s' -- use lower-case letters, "
-		    "digits, '-' and '.'", kind, index, name == NULL ? "no metadata.name" :
-		    "invalid name", name == NULL ? "" : name);
-	if (k->namespaced && ns != NULL && ns[0] != '\0' && kc_domain_id_problem(ns) != NULL &&
-	    !kc_object_name_valid(ns))
-		return kc_err(KC_EINPUT, "%s '%s': invalid namespace '%s'", kind, name, ns);
-	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 16;
-		if (b->cap > SIZE_MAX / sizeof *b->v)
-			kc_die(KC_ESYS, "out of memory");
-		b->v = kc_xrealloc(b->v, b->cap * sizeof *b->v);
-	}
-	o = &b->v[b->n++];
-	o->doc = doc;
-	o->kind = k;
-	o->name = name;
-	o->ns = k->namespaced ? (ns != NULL && ns[0] != '\0' ? ns : "default") : NULL;
-	o->ref = kc_kind_ref(k, name);
-	return KC_OK;
-}
-
-/* concatenated JSON values, whitespace between them */
-static int
-parse_stream(const char *buf, size_t len, struct batch *b)
-{
-	size_t off = 0, index = 0;
-	json_error_t e;
-
-	b->docs = json_array();
-	for (;;) {
-		json_t *doc;
-		int rc;
-
-		while (off < len && (buf[off] == ' ' || buf[off] == '\n' || buf[off] == '\r' ||
-		    buf[off] == '\t'))
-			off++;
-		if (off >= len)
-			break;
-		doc = json_loadb(buf + off, len - off, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES,
-		    &e);
-		if (doc == NULL)
-			return kc_err(KC_EINPUT, "the input is not a stream of JSON objects: %s "
-			    "(object %zu, line %d)", e.text, index + 1, e.line);
-		json_array_append_new(b->docs, doc);
-		off += (size_t)e.position;
-		if ((rc = add_obj(b, doc, ++index)) != KC_OK)
-			return rc;
-	}
-	if (b->n == 0)
-		return kc_err(KC_EINPUT, "no objects in the input -- pipe kc-render's output in");
-	return KC_OK;
-}
-
 static const char *
 resource_version(const struct kc_resp *r, json_t **hold)
 {
@@ -152,7 +55,7 @@ resource_version(const struct kc_resp *r, json_t **hold)
 }
 
 static int
-server_error(const struct obj *o, const struct kc_resp *r)
+server_error(const struct kc_obj *o, const struct kc_resp *r)
 {
 	char *m = kc_status_message(r);
 
@@ -168,7 +71,7 @@ server_error(const struct obj *o, const struct kc_resp *r)
 }
 
 static int
-print_result(const struct opts *op, const struct obj *o, const char *word, json_t *server)
+print_result(const struct opts *op, const struct kc_obj *o, const char *word, json_t *server)
 {
 	if (op->quiet)
 		return KC_OK;
@@ -179,7 +82,7 @@ print_result(const struct opts *op, const struct obj *o, const char *word, json_
 
 static int
 apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *kc,
-    const struct obj *o)
+    const struct kc_obj *o)
 {
 	char *path = kc_kind_path(o->kind, o->ns, o->name);
 	char *url = kc_api_url(kc, path), *patch = NULL, *body = NULL;
@@ -286,7 +189,7 @@ run_kubectl(const struct opts *op, const char *cfg, const char *buf, size_t len)
 static int
 run(const struct opts *op)
 {
-	struct batch b = {0};
+	struct kc_objstream b = {0};
 	struct kc_kubeconfig kc = {0};
 	struct kc_http *h = NULL;
 	unsigned char *buf = NULL;
@@ -299,7 +202,7 @@ run(const struct opts *op)
 		return kc_err(e == ENOENT || e == EISDIR || e == EFBIG ? KC_EINPUT : KC_ESYS,
 		    "cannot read '%s':", op->file);
 	}
-	if ((rc = parse_stream((const char *)buf, len, &b)) != KC_OK)
+	if ((rc = kc_objstream_parse((const char *)buf, len, &b)) != KC_OK)
 		goto out;
 	if (op->dry_run) {
 		for (i = 0; i < b.n && rc == KC_OK; i++)
@@ -322,10 +225,7 @@ run(const struct opts *op)
 		rc = apply_one(op, h, &kc, &b.v[i]);
 	}
 out:
-	for (i = 0; i < b.n; i++)
-		free(b.v[i].ref);
-	free(b.v);
-	json_decref(b.docs);
+	kc_objstream_free(&b);
 	kc_http_free(h);
 	kc_kubeconfig_free(&kc);
 	free(buf);

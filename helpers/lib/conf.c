@@ -160,11 +160,7 @@ kc_conf_get_file(const char *file, const char *key, char **value, size_t *len)
 	char *path = file != NULL ? kc_xstrdup(file) : kc_root_path("etc/conf/kuscia.yaml");
 	unsigned char *text = NULL;
 	size_t tlen = 0;
-	yaml_parser_t y;
-	yaml_document_t doc;
-	yaml_node_t *n = NULL;
-	struct conf c = { path, key, &doc, 0 };
-	int e, rc = KC_OK, loaded = 0;
+	int e, rc;
 
 	*value = NULL;
 	if (len != NULL)
@@ -172,12 +168,29 @@ kc_conf_get_file(const char *file, const char *key, char **value, size_t *len)
 	if ((e = kc_read_file(path, KC_MAX_FILE, &text, &tlen)) != 0) {
 		errno = e;
 		rc = kc_err(KC_ESYS, "cannot read '%s':", path);
-		goto out;
+	} else {
+		rc = kc_conf_get_buf(path, text, tlen, key, value, len);
 	}
-	if (!yaml_parser_initialize(&y)) {
-		rc = kc_err(KC_ESYS, "out of memory");
-		goto out;
-	}
+	kc_wipe_free(text, tlen + 1);
+	free(path);
+	return rc;
+}
+
+int
+kc_conf_get_buf(const char *path, const unsigned char *text, size_t tlen, const char *key,
+    char **value, size_t *len)
+{
+	yaml_parser_t y;
+	yaml_document_t doc;
+	yaml_node_t *n = NULL;
+	struct conf c = { path, key, &doc, 0 };
+	int rc = KC_OK, loaded = 0;
+
+	*value = NULL;
+	if (len != NULL)
+		*len = 0;
+	if (!yaml_parser_initialize(&y))
+		return kc_err(KC_ESYS, "out of memory");
 	yaml_parser_set_input_string(&y, text, tlen);
 	if (!yaml_parser_load(&y, &doc))
 		rc = parse_error(&y, path);
@@ -201,8 +214,6 @@ out:
 		wipe_document(&doc);
 		yaml_document_delete(&doc);
 	}
-	kc_wipe_free(text, tlen + 1);
-	free(path);
 	return rc;
 }
 

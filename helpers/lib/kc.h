@@ -129,6 +129,9 @@ struct kc_kubeconfig {
 	int insecure;
 };
 int kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc);	/* prints why */
+/* the same from the text of a kubeconfig read from PATH (messages, relative paths) */
+int kc_kubeconfig_parse(const char *path, const unsigned char *buf, size_t len,
+    struct kc_kubeconfig *kc);
 void kc_kubeconfig_free(struct kc_kubeconfig *kc);
 char *kc_api_url(const struct kc_kubeconfig *kc, const char *path);	/* server + path; free it */
 
@@ -165,17 +168,39 @@ char *kc_kind_path(const struct kc_kind *k, const char *ns, const char *name);	/
 char *kc_kind_ref(const struct kc_kind *k, const char *name);	/* "domain.kuscia.secretflow/alice" */
 int kc_object_name_valid(const char *name);
 
+/* objstream.c: kc-apply's input, concatenated JSON objects or Lists of them, each checked
+ * (apiVersion, kind kc applies, metadata.name, namespace) */
+struct kc_obj {
+	json_t *doc;	/* borrowed from the stream's docs */
+	const struct kc_kind *kind;
+	const char *name, *ns;	/* ns: NULL for a cluster-scoped kind, else "default" if unset */
+	char *ref;	/* "domain.kuscia.secretflow/alice" */
+};
+struct kc_objstream {
+	json_t *docs;	/* array owning every parsed document */
+	struct kc_obj *v;
+	size_t n, cap;
+};
+/* KC_OK with at least one object, else KC_EINPUT (message printed); free s whatever the result */
+int kc_objstream_parse(const char *buf, size_t len, struct kc_objstream *s);
+void kc_objstream_free(struct kc_objstream *s);
+
 /* conf.c: the one reader of kuscia.yaml. KEY is a dotted path (kusciaAPI.HTTPPort); file NULL =
  * $KUSCIA_ROOT/etc/conf/kuscia.yaml. KC_OK with *value NULL when KEY is not set (empty or null),
  * else a NUL-terminated copy (len: its length; free with kc_wipe_free(v, len + 1) if secret);
  * KC_ESYS (unreadable) / KC_EINPUT (not YAML, KEY holds a mapping or list), message printed */
 int kc_conf_get_file(const char *file, const char *key, char **value, size_t *len);
+/* the same on the text of a kuscia.yaml read from PATH (for messages) */
+int kc_conf_get_buf(const char *path, const unsigned char *text, size_t tlen, const char *key,
+    char **value, size_t *len);
 int kc_conf_get(const char *key, char **value);
 
 /* route.c: a ClusterDomainRoute read from the apiserver (kc-route-check status, diagnosis) */
 /* GET server+path: KC_OK with *out the JSON object, or NULL on 404; else KC_EAPI / KC_ENET /
  * KC_ETLS (message printed) */
 int kc_api_get(struct kc_http *h, const char *server, const char *path, json_t **out);
+/* its reading of the answer r to GET url (no network): the same codes, message printed */
+int kc_api_answer(const char *url, const struct kc_resp *r, json_t **out);
 struct kc_route_tokens {
 	size_t n;		/* entries in the list */
 	long long revision;	/* the newest entry's, -1 when the list is empty */
@@ -217,6 +242,8 @@ const char *kc_kapi_base(const struct kc_kapi *k);	/* "https://127.0.0.1:8082" *
  * may be non-zero (check kc_kapi_code); else KC_ENET / KC_ETLS / KC_EAPI (HTTP != 200 such as
  * 401 for a bad token, not JSON, no envelope), message printed */
 int kc_kapi_post(struct kc_kapi *k, const char *path, json_t *req, json_t **env);
+/* its reading of the answer r from url (no network): KC_OK with *env, or KC_EAPI, printed */
+int kc_kapi_answer(const char *url, const struct kc_resp *r, json_t **env);
 long kc_kapi_code(const json_t *env, const char **message);	/* status.code, .message */
 int kc_kapi_fail(const json_t *env, int code, const char *what);	/* "WHAT: msg (KusciaAPI code N)" */
 const char *kc_kapi_id_problem(const char *id);	/* DomainData/grant IDs: NULL when valid */

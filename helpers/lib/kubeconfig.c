@@ -123,22 +123,39 @@ find_path(const char *explicit_path)
 int
 kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc)
 {
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	char *path;
+	int e, rc;
+
+	memset(kc, 0, sizeof *kc);
+	if ((path = find_path(explicit_path)) == NULL)
+		return kc_err(KC_ESYS, "no kubeconfig found: tried $KUBECONFIG, "
+		    "'%s/etc/kubeconfig' and ~/.kube/config -- pass --kubeconfig FILE", kc_root());
+	if ((e = kc_read_file(path, 1u << 20, &buf, &len)) != 0) {
+		errno = e;
+		rc = kc_err(KC_ESYS, "cannot read kubeconfig '%s':", path);
+		free(path);
+		return rc;
+	}
+	rc = kc_kubeconfig_parse(path, buf, len, kc);
+	kc_wipe_free(buf, len + 1);	/* it may hold client-key-data */
+	free(path);
+	return rc;
+}
+
+int
+kc_kubeconfig_parse(const char *path, const unsigned char *buf, size_t len,
+    struct kc_kubeconfig *kc)
+{
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root, *ctx, *cluster, *user;
-	unsigned char *buf = NULL;
-	size_t len;
 	char *cur = NULL, *cname = NULL, *uname = NULL, *s;
 	int e, rc = KC_EINPUT, have_doc = 0;
 
 	memset(kc, 0, sizeof *kc);
-	if ((kc->path = find_path(explicit_path)) == NULL)
-		return kc_err(KC_ESYS, "no kubeconfig found: tried $KUBECONFIG, "
-		    "'%s/etc/kubeconfig' and ~/.kube/config -- pass --kubeconfig FILE", kc_root());
-	if ((e = kc_read_file(kc->path, 1u << 20, &buf, &len)) != 0) {
-		errno = e;
-		return kc_err(KC_ESYS, "cannot read kubeconfig '%s':", kc->path);
-	}
+	kc->path = kc_xstrdup(path);
 	if (!yaml_parser_initialize(&parser))
 		kc_die(KC_ESYS, "out of memory");
 	yaml_parser_set_input_string(&parser, buf, len);
@@ -217,7 +234,6 @@ out:
 	if (have_doc)
 		yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-	free(buf);
 	free(cur);
 	free(cname);
 	free(uname);

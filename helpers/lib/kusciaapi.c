@@ -237,8 +237,6 @@ kc_kapi_post(struct kc_kapi *k, const char *path, json_t *req, json_t **env)
 {
 	char *url = kc_xasprintf("%s%s", k->base, path), *body;
 	struct kc_resp r = {0};
-	json_error_t je;
-	json_t *doc = NULL, *st, *code;
 	int rc;
 
 	*env = NULL;
@@ -250,9 +248,24 @@ kc_kapi_post(struct kc_kapi *k, const char *path, json_t *req, json_t **env)
 		transfer_hint(k, rc);
 		goto out;
 	}
-	if ((rc = envelope_error(url, &r)) != KC_OK)
+	rc = kc_kapi_answer(url, &r, env);
+out:
+	kc_resp_free(&r);
+	free(url);
+	return rc;
+}
+
+int
+kc_kapi_answer(const char *url, const struct kc_resp *r, json_t **env)
+{
+	json_error_t je;
+	json_t *doc = NULL, *st, *code;
+	int rc;
+
+	*env = NULL;
+	if ((rc = envelope_error(url, r)) != KC_OK)
 		goto out;
-	if ((doc = json_loadb(r.body, r.len, 0, &je)) == NULL) {
+	if ((doc = json_loadb(r->body, r->len, 0, &je)) == NULL) {
 		rc = kc_err(KC_EAPI, "the answer of '%s' is not JSON: %s", url, je.text);
 		goto out;
 	}
@@ -268,8 +281,6 @@ kc_kapi_post(struct kc_kapi *k, const char *path, json_t *req, json_t **env)
 	doc = NULL;
 out:
 	json_decref(doc);
-	kc_resp_free(&r);
-	free(url);
 	return rc;
 }
 

@@ -178,10 +178,11 @@ out:
 enum kc_cert_reason
 kc_cert_check(const X509 *x, const char *id)
 {
+	const EVP_PKEY *k = X509_get0_pubkey(x);	/* NULL: a key OpenSSL cannot decode */
 	char *cn;
 	int same;
 
-	if (EVP_PKEY_get_base_id(X509_get0_pubkey(x)) != EVP_PKEY_RSA)
+	if (k == NULL || EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA)
 		return KC_CERT_NOT_RSA;
 	if ((cn = kc_cert_cn(x)) == NULL)
 		return KC_CERT_CN_MISMATCH;

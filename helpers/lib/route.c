@@ -10,32 +10,41 @@ int
 kc_api_get(struct kc_http *h, const char *server, const char *path, json_t **out)
 {
 	size_t sl = strlen(server);
-	char *url, *m;
+	char *url;
 	struct kc_resp r;
-	json_error_t e;
 	int rc;
 
 	*out = NULL;
 	while (sl > 0 && server[sl - 1] == '/')
 		sl--;
 	url = kc_xasprintf("%.*s%s", (int)sl, server, path);
-	if ((rc = kc_http_request(h, "GET", url, NULL, NULL, 0, &r)) != KC_OK)
-		goto out;
-	if (r.status == 200) {
-		if ((*out = json_loadb(r.body, r.len, 0, &e)) == NULL || !json_is_object(*out)) {
+	if ((rc = kc_http_request(h, "GET", url, NULL, NULL, 0, &r)) == KC_OK)
+		rc = kc_api_answer(url, &r, out);
+	kc_resp_free(&r);
+	free(url);
+	return rc;
+}
+
+int
+kc_api_answer(const char *url, const struct kc_resp *r, json_t **out)
+{
+	json_error_t e;
+	char *m;
+	int rc = KC_OK;
+
+	*out = NULL;
+	if (r->status == 200) {
+		if ((*out = json_loadb(r->body, r->len, 0, &e)) == NULL || !json_is_object(*out)) {
 			json_decref(*out);
 			*out = NULL;
 			rc = kc_err(KC_EAPI, "GET '%s': the answer is not a JSON object", url);
 		}
-	} else if (r.status != 404) {
-		m = kc_status_message(&r);
-		rc = kc_err(KC_EAPI, "GET '%s': %s%s", url, m, r.status == 401 ?
+	} else if (r->status != 404) {
+		m = kc_status_message(r);
+		rc = kc_err(KC_EAPI, "GET '%s': %s%s", url, m, r->status == 401 ?
 		    " -- check the kubeconfig's client certificate or token" : "");
 		free(m);
 	}
-out:
-	kc_resp_free(&r);
-	free(url);
 	return rc;
 }
 
