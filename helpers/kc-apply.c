@@ -28,20 +28,21 @@ static const char usage_text[] =
 	"                          (also when KC_DRY_RUN is set and not 0)\n"
 	"      --delete            delete the objects named in the stream instead\n"
 	"      --ignore-not-found  with --delete: an object already gone is no error\n"
-	"      --timeout SECONDS   for the whole run (default 30)\n"
+	"      --timeout SECONDS   for the whole run (default 30, or $KC_TIMEOUT)\n"
 	"  -o, --output FORMAT     text (default) or json (the objects as the server returned them)\n"
 	"  -q, --quiet             print nothing on success\n"
 	"  -h, --help              show this help\n"
 	"      --version           print the version\n"
 	"\n"
-	"Environment: KC_APPLY=kubectl hands the same stream to 'kubectl apply -f -'.\n"
+	"Environment: KC_APPLY=kubectl hands the same stream to 'kubectl apply -f -';\n"
+	"KC_TIMEOUT (30, 30s, 500ms) is the default --timeout.\n"
 	"Exit status: 0 applied, 2 bad command line, 3 bad input, 4 no kubeconfig,\n"
 	"5 apiserver unreachable, 6 the apiserver refused an object, 7 TLS failed.\n";
 
 struct opts {
 	const char *file, *kubeconfig, *output;
 	int dry_run, del, ignore_missing, quiet;
-	long timeout_s;
+	long timeout_ms;
 };
 
 static const char *
@@ -52,6 +53,14 @@ resource_version(const struct kc_resp *r, json_t **hold)
 	*hold = json_loadb(r->body, r->len, 0, NULL);
 	json_unpack(*hold, "{s:{s:s}}", "metadata", "resourceVersion", &rv);
 	return rv;
+}
+
+/* a 200 whose body is not an object with a resourceVersion: cut, or not JSON */
+static int
+malformed(const struct kc_obj *o, const char *method, const char *url)
+{
+	return kc_err(KC_EAPI, "%s: malformed answer to %s '%s': not an object with a "
+	    "resourceVersion", o->ref, method, url);
 }
 
 static int
@@ -93,9 +102,12 @@ apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *
 
 	if ((rc = kc_http_request(h, "GET", url, NULL, NULL, 0, &r)) != KC_OK)
 		goto out;
-	if (r.status == 200)
-		rv0 = resource_version(&r, &before);
-	else if (r.status != 404) {
+	if (r.status == 200) {
+		if ((rv0 = resource_version(&r, &before)) == NULL) {
+			rc = malformed(o, "GET", url);
+			goto out;
+		}
+	} else if (r.status != 404) {
 		rc = server_error(o, &r);
 		goto out;
 	}
@@ -124,7 +136,10 @@ apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *
 		rc = server_error(o, &r);
 		goto out;
 	}
-	rv1 = resource_version(&r, &after);
+	if ((rv1 = resource_version(&r, &after)) == NULL) {
+		rc = malformed(o, "PATCH", patch);
+		goto out;
+	}
 	rc = print_result(op, o, rv0 == NULL ? "created" :
 	    rv1 != NULL && strcmp(rv0, rv1) == 0 ? "unchanged" : "configured", after);
 out:
@@ -215,8 +230,9 @@ run(const struct opts *op)
 		rc = run_kubectl(op, kc.path, (const char *)buf, len);
 		goto out;
 	}
-	if ((rc = kc_http_from_kubeconfig(&kc, op->timeout_s * 1000, &h)) != KC_OK)
+	if ((rc = kc_http_from_kubeconfig(&kc, op->timeout_ms, &h)) != KC_OK)
 		goto out;
+	kc_http_deadline(h, op->timeout_ms);
 	for (i = 0; i < b.n && rc == KC_OK; i++) {
 		if (b.v[i].kind->namespaced && b.v[i].ns != NULL &&
 		    strcmp(b.v[i].ns, "default") == 0 && kc.nspace != NULL &&
@@ -249,12 +265,15 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
 	};
-	struct opts o = {.file = "-", .output = "text", .timeout_s = 30};
+	struct opts o = {.file = "-", .output = "text", .timeout_ms = 30000};
 	const char *dr = getenv("KC_DRY_RUN");
 	char *end;
+	long secs;
 	int c;
 
 	kc_prog = "kc-apply";
+	if (kc_timeout_env(&o.timeout_ms) != KC_OK)
+		kc_usage(usage_text, KC_EUSAGE);
 	while ((c = getopt_long(argc, argv, "f:o:qh", longopts, NULL)) != -1)
 		switch (c) {
 		case 'f': o.file = optarg; break;
@@ -264,13 +283,13 @@ main(int argc, char **argv)
 		case OPT_IGNORE: o.ignore_missing = 1; break;
 		case OPT_TIMEOUT:
 			errno = 0;
-			o.timeout_s = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' || o.timeout_s < 1 ||
-			    o.timeout_s > 86400) {
+			secs = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || secs < 1 || secs > 86400) {
 				kc_err(KC_EUSAGE, "invalid --timeout '%s': give whole seconds, 1 to 86400",
 				    optarg);
 				kc_usage(usage_text, KC_EUSAGE);
 			}
+			o.timeout_ms = secs * 1000;
 			break;
 		case 'o': o.output = optarg; break;
 		case 'q': o.quiet = 1; break;

@@ -348,6 +348,7 @@ cmd_import(const struct opts *o)
 		kc_err(KC_ESYS, "'%s' is not a directory", dir);
 		goto out;
 	}
+	kc_sweep_tmp(dir);	/* also when nothing is written: a killed import's leftovers */
 	path = kc_xasprintf("%s/%s.domain.crt", dir, id);
 	if (lstat(path, &st) == 0) {
 		if (S_ISLNK(st.st_mode)) {
@@ -376,10 +377,17 @@ cmd_import(const struct opts *o)
 		goto out;
 	}
 	rc = kc_write_atomic(path, in.buf, in.len, 0644, !o->force);
-	if (rc == KC_EINPUT)	/* exclusive and it appeared meanwhile */
-		kc_err(rc, "'%s' already holds a different certificate -- use --force to "
-		    "replace it", path);
-	else if (rc == KC_OK && !o->quiet)
+	if (rc == KC_EINPUT) {	/* exclusive and it appeared meanwhile: a parallel import? */
+		input_free(&old);
+		if ((rc = input_read(&old, path, 0, KC_ESYS)) != KC_OK)
+			goto out;
+		if (old.len == in.len && memcmp(old.buf, in.buf, in.len) == 0) {
+			if (!o->quiet)
+				kc_err(KC_OK, "'%s' already holds this certificate", path);
+		} else
+			rc = kc_err(KC_EINPUT, "'%s' already holds a different certificate -- use "
+			    "--force to replace it", path);
+	} else if (rc == KC_OK && !o->quiet)
 		kc_err(KC_OK, "installed '%s'", path);
 out:
 	input_free(&old);

@@ -32,7 +32,7 @@ static const char usage_text[] =
 	"                       kuscia.yaml's kusciaAPI.HTTPPort, 8082; https unless protocol\n"
 	"                       is NOTLS)\n"
 	"  -k, --insecure       do not verify the server's certificate against var/certs/ca.crt\n"
-	"      --timeout SECONDS  per request (default 30)\n"
+	"      --timeout SECONDS  for the whole run (default 30, or $KC_TIMEOUT)\n"
 	"      --dry-run        print the request body as one line of JSON; contact nothing\n"
 	"                       (also when KC_DRY_RUN is set and not 0)\n"
 	"  -o, --output FORMAT  text (default) or json\n"
@@ -581,6 +581,8 @@ main(int argc, char **argv)
 	char *end;
 
 	kc_prog = "kc-grant";
+	if (kc_timeout_env(&o.timeout_ms) != KC_OK)
+		kc_usage(usage_text, KC_EUSAGE);
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
 		kc_usage(usage_text, KC_OK);
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {

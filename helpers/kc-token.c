@@ -37,6 +37,7 @@ static const char usage_text[] =
     "  -n, --namespace NS  (sa) the service account's namespace (default: ID)\n"
     "  --kubeconfig FILE   (sa) else $KUBECONFIG, $KUSCIA_ROOT/etc/kubeconfig, ~/.kube/config\n"
     "  --dry-run     (sa) print the TokenRequest as JSON; contact nothing (also KC_DRY_RUN)\n"
+    "                (sa) KC_TIMEOUT bounds the request (default 30, 30s, 500ms)\n"
     "  -h, --help    print this help\n"
     "      --version print kc's version\n"
     "\n"
@@ -248,8 +249,11 @@ token_sa(const struct opts *o)
 	long long secs = parse_duration(o->duration);
 	json_t *req = NULL, *ans = NULL;
 	char *body = NULL, *url = NULL, *m;
+	long ms = 30000;
 	int rc;
 
+	if ((rc = kc_timeout_env(&ms)) != KC_OK)
+		return rc;
 	if (secs < 600 || secs > (1LL << 32))
 		return kc_err(KC_EUSAGE, "invalid --duration '%s': give at least 10m, e.g. 87600h",
 		    o->duration);
@@ -264,7 +268,7 @@ token_sa(const struct opts *o)
 		return rc;
 	}
 	if ((rc = kc_kubeconfig_load(o->kubeconfig, &kc)) != KC_OK ||
-	    (rc = kc_http_from_kubeconfig(&kc, 30000, &h)) != KC_OK)
+	    (rc = kc_http_from_kubeconfig(&kc, ms, &h)) != KC_OK)
 		goto out;
 	if ((body = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
 		kc_die(KC_ESYS, "out of memory");

@@ -1,7 +1,9 @@
 /* file.c - reading whole files, atomic writes */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -95,6 +97,37 @@ write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* Temp files are named .kc-tmp.PID.XXXXXX: a run killed before it could clean up (kill -9,
+ * a crash, power loss) leaves one, and the next write into that folder removes it once no
+ * process PID exists. Only our own regular files are touched, never followed symlinks. */
+void
+kc_sweep_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		const char *p = e->d_name;
+		char *end;
+		long pid;
+
+		if (strncmp(p, ".kc-tmp.", 8) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(p + 8, &end, 10);
+		if (errno != 0 || end == p + 8 || pid < 1 || *end != '.' || strlen(end) != 7 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(dirfd(d), p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid())
+			(void)unlinkat(dirfd(d), p, 0);
+	}
+	closedir(d);
+}
+
 int
 kc_write_atomic(const char *path, const void *buf, size_t len, mode_t mode, int exclusive)
 {
@@ -102,7 +135,8 @@ kc_write_atomic(const char *path, const void *buf, size_t len, mode_t mode, int 
 	const char *dir = dirname(copy);
 	int fd = -1, dfd = -1, rc = KC_ESYS, e;
 
-	tmp = kc_xasprintf("%s/.kc-tmp.XXXXXX", dir);
+	kc_sweep_tmp(dir);
+	tmp = kc_xasprintf("%s/.kc-tmp.%ld.XXXXXX", dir, (long)getpid());
 	if ((fd = mkstemp(tmp)) < 0) {
 		kc_err(KC_ESYS, "cannot create a file in '%s':", dir);
 		goto fail;

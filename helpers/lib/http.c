@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -15,7 +16,18 @@ struct kc_http {
 	char err[CURL_ERROR_SIZE];
 	struct kc_resp *cur;
 	int too_big;
+	long timeout_ms;	/* per request */
+	long long deadline;	/* 0, or CLOCK_MONOTONIC ms by which every request must be done */
 };
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
@@ -53,6 +65,7 @@ kc_http_new(const struct kc_tls *t, long timeout_ms)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || (c = curl_easy_init()) == NULL)
 		kc_die(KC_ESYS, "cannot initialise libcurl");
 	h->curl = c;
+	h->timeout_ms = timeout_ms;
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->err);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
@@ -86,6 +99,25 @@ kc_http_new(const struct kc_tls *t, long timeout_ms)
 }
 
 void
+kc_http_deadline(struct kc_http *h, long total_ms)
+{
+	h->deadline = now_ms() + total_ms;
+}
+
+int
+kc_timeout_env(long *ms)
+{
+	const char *v = getenv("KC_TIMEOUT");
+
+	if (v == NULL || *v == '\0')
+		return KC_OK;
+	if (kc_duration_ms(v, ms) != KC_OK || *ms < 1)
+		return kc_err(KC_EUSAGE, "invalid KC_TIMEOUT '%s': give seconds, e.g. 30, 30s, 500ms",
+		    v);
+	return KC_OK;
+}
+
+void
 kc_http_header(struct kc_http *h, const char *header)
 {
 	struct curl_slist *l = curl_slist_append(h->headers, header);
@@ -115,7 +147,15 @@ static int
 transfer_error(const struct kc_http *h, CURLcode cc, const char *url)
 {
 	const char *why = h->err[0] != '\0' ? h->err : curl_easy_strerror(cc);
+	curl_off_t tls_done = 0;
 
+	/* reset before any TLS answer (nothing listens behind a proxy, a refusing firewall):
+	 * unreachable, not TLS; a server rejecting our certificate does so after the handshake */
+	if ((cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR) &&
+	    strstr(why, "reset by peer") != NULL && strstr(why, "alert") == NULL &&
+	    curl_easy_getinfo(h->curl, CURLINFO_APPCONNECT_TIME_T, &tls_done) == CURLE_OK &&
+	    tls_done == 0)
+		return kc_err(KC_ENET, "cannot reach '%s': the connection was reset (%s)", url, why);
 	switch (cc) {
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -186,6 +226,13 @@ kc_http_request(struct kc_http *h, const char *method, const char *url, const ch
 	}
 	if (strcmp(method, "GET") != 0 && (body == NULL || strcmp(method, "POST") != 0))
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (h->deadline != 0) {
+		long long left = h->deadline - now_ms();
+		long ms = left < 1 ? 1 : left < h->timeout_ms ? (long)left : h->timeout_ms;
+
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms < 10000 ? ms : 10000L);
+	}
 	cc = curl_easy_perform(c);
 	if (cc != CURLE_OK) {
 		rc = transfer_error(h, cc, url);

@@ -65,6 +65,8 @@ int kc_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
  * KC_OK or KC_ESYS (message printed). With exclusive, an existing path is refused with
  * KC_EINPUT and EEXIST left in errno (nothing printed for that case). */
 int kc_write_atomic(const char *path, const void *buf, size_t len, mode_t mode, int exclusive);
+/* remove the temp files (.kc-tmp.PID.*) that killed writers left in DIR (kc_write_atomic does) */
+void kc_sweep_tmp(const char *dir);
 int kc_path_exists(const char *path);
 
 /* root.c: KUSCIA_ROOT resolution (CONTRACTS section 1) */
@@ -150,6 +152,10 @@ struct kc_resp {
 struct kc_http;
 struct kc_http *kc_http_new(const struct kc_tls *tls, long timeout_ms);
 void kc_http_header(struct kc_http *h, const char *header);	/* sent with every request */
+/* from now on every request ends within TOTAL_MS of this call (the per-request limit stays) */
+void kc_http_deadline(struct kc_http *h, long total_ms);
+/* KC_TIMEOUT (a duration) into *MS when set and not empty; KC_EUSAGE (printed) if invalid */
+int kc_timeout_env(long *ms);
 void kc_http_free(struct kc_http *h);
 /* KC_OK when the server answered (any status), else KC_ENET / KC_ETLS (message printed) */
 int kc_http_request(struct kc_http *h, const char *method, const char *url, const char *ctype,

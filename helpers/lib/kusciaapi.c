@@ -163,6 +163,7 @@ kc_kapi_open(const char *endpoint, int insecure, long timeout_ms, struct kc_kapi
 		}
 	}
 	k->http = kc_http_new(&t, timeout_ms);
+	kc_http_deadline(k->http, timeout_ms);	/* the whole run, however many requests */
 	/* no token over plain HTTP: a NOTLS KusciaAPI does not check it, anything else must not
 	 * see it in clear */
 	if (k->tls && (rc = token_header(k->http)) != KC_OK)
