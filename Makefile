@@ -122,6 +122,8 @@ build/fuzz/lib/%.o: helpers/lib/%.c helpers/lib/kc.h
 build/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(KC_LIBS)
 
+build/fuzz/fuzz_render: helpers/kc-render.c	# the helper compiled in, its main renamed
+
 fuzz-build: $(FUZZ_TARGETS:%=build/fuzz/%)
 
 fuzz: fuzz-build
