@@ -51,7 +51,8 @@ if kc_dry_run; then
 	printf '%s\n' "$obj" | kc-apply
 	exit 0
 fi
-printf 'With JOB_EXAMPLE=%s, job via APP_IMAGE=%s creating ...\n' "$example" "$image"
-printf '%s\n' "$obj" | kc-apply
+# upstream's lines, printed once the job is applied: on failure stdout stays empty
+applied=$(printf '%s\n' "$obj" | kc-apply)
+printf 'With JOB_EXAMPLE=%s, job via APP_IMAGE=%s creating ...\n%s\n' "$example" "$image" "$applied"
 kc_paint green "Job '$name' created successfully. You can use the following command to display job status:"
 printf '  kubectl get kj -n cross-domain\n'

@@ -36,6 +36,8 @@ esac
 self=$1 host=$2 endpoint=$3
 shift 3
 proto=kuscia auth=MTLS token='' has_token='' transit=''
+# no KC_DEBUG trace while the token is in a variable: it resumes once the token is in its file
+{ set +x; } 2>/dev/null
 while getopts ':p:a:t:x:k:i:h' opt; do
 	case $opt in
 	p) proto=$OPTARG ;;
@@ -83,6 +85,8 @@ if [ -n "$has_token" ] && [ -n "$token" ]; then
 else
 	printf 'Bearer' >"$tmp/authorization"
 fi
+token=''
+[ -z "${KC_DEBUG:-}" ] || set -x
 if [ -n "$transit" ]; then
 	kc-render cluster_domain_route_transit.json SRC_DOMAIN="$self" DEST_DOMAIN="$host" \
 		HOST="$ep_host" PORT="$ep_port" PATH="$ep_path" ISTLS="$ep_tls" \

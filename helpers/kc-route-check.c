@@ -271,7 +271,8 @@ cmd_status(const struct opts *o, const char *name)
 	int rc, tty = isatty(STDERR_FILENO), width = 0;
 
 	if (!kc_object_name_valid(name))
-		return kc_err(KC_EUSAGE, "invalid route name '%s'", name);
+		return kc_err(KC_EINPUT, "invalid route name '%s': a ClusterDomainRoute name is "
+		    "SRC-DEST, lower case", name);
 	if ((rc = api_open(o, &kc, &h)) != KC_OK)
 		goto out;
 	for (;;) {
@@ -373,7 +374,8 @@ cmd_diagnose(const struct opts *o, const char *name)
 
 	memset(&d, 0, sizeof d);
 	if (!kc_object_name_valid(name)) {
-		rc = kc_err(KC_EUSAGE, "invalid route name '%s'", name);
+		rc = kc_err(KC_EINPUT, "invalid route name '%s': a ClusterDomainRoute name is "
+		    "SRC-DEST, lower case", name);
 		goto out;
 	}
 	if (!kc_path_exists(conf)) {
@@ -425,15 +427,14 @@ static const struct sub {
 
 #define BAD(...) (kc_err(KC_EUSAGE, __VA_ARGS__), kc_usage(usage_text, KC_EUSAGE))
 
+/* an invalid domain ID is bad input (3), as everywhere in kc */
 static void
 domain_arg(const char *opt, const char *v)
 {
 	const char *why = kc_domain_id_problem(v);
 
-	if (why != NULL) {
-		kc_err(KC_EUSAGE, "invalid %s '%s': %s", opt, v, why);
-		kc_usage(usage_text, KC_EUSAGE);
-	}
+	if (why != NULL)
+		kc_die(KC_EINPUT, "invalid %s '%s': %s", opt, v, why);
 }
 
 int

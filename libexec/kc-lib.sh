@@ -9,23 +9,29 @@
 	KC_EPEER=8 KC_ETIMEOUT=124
 }
 kc_prog=${0##*/}
-# a drop-in's helpers speak under the drop-in's name (helpers/lib/err.c reads KC_PROG)
+# a drop-in's or a shell subcommand's helpers speak under its name (helpers/lib/err.c reads
+# KC_PROG); the dispatcher kc leaves each command its own
 case $kc_prog in
-*.sh) KC_PROG=$kc_prog && export KC_PROG ;;
-*) unset KC_PROG ;;
+kc) unset KC_PROG ;;
+*) KC_PROG=$kc_prog && export KC_PROG ;;
 esac
 
 [ -z "${KC_DEBUG:-}" ] || set -x
 
+kc_line() { # TEXT...: TEXT on one line on stderr, control characters (a newline in a value) as '?'
+	printf '%s' "$*" | tr '[:cntrl:]' '[?*]' >&2
+	printf '\n' >&2
+}
+
 kc_die() { # CODE MESSAGE...
 	_kc_code=$1
 	shift
-	printf '%s: %s\n' "$kc_prog" "$*" >&2
+	kc_line "$kc_prog: $*"
 	exit "$_kc_code"
 }
 
 kc_warn() { # MESSAGE...
-	printf '%s: warning: %s\n' "$kc_prog" "$*" >&2
+	kc_line "$kc_prog: warning: $*"
 }
 
 kc_help() { # print the script's header comment (its help)
@@ -36,7 +42,7 @@ kc_usage() { # CODE [MESSAGE...]: one line on stderr (the message, else the Usag
 	_kc_code=$1
 	shift
 	if [ $# -gt 0 ]; then
-		printf '%s: %s\n' "$kc_prog" "$*" >&2
+		kc_line "$kc_prog: $*"
 	else
 		kc_help | sed -n '/^Usage:/{p;q;}' >&2
 	fi

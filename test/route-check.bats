@@ -462,7 +462,8 @@ reason_is() { # NODE ROUTE REASON
 	run -2 --separate-stderr kc-route-check status alice-bob --wait soon
 	[[ $stderr == "kc-route-check: invalid --wait 'soon'"* ]]
 	run -2 --separate-stderr kc-route-check probe https://h --timeout 0
-	run -2 --separate-stderr kc-route-check probe https://h --expect Not_An_Id
+	run -3 --separate-stderr kc-route-check probe https://h --expect Not_An_Id
+	[ "${#stderr_lines[@]}" -eq 1 ]
 	run -2 --separate-stderr kc-route-check probe https://h -k -k
 	[[ $stderr == "kc-route-check: option -k given twice"* ]]
 	run -2 --separate-stderr kc-route-check status a-b c-d

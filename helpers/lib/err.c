@@ -18,6 +18,28 @@ prog(void)
 	return p != NULL && *p != '\0' ? p : kc_prog;
 }
 
+/* the formatted text on stderr, each control character (a newline in a value) as '?', so that
+ * a message stays on its one line */
+static void
+vput(const char *fmt, va_list ap)
+{
+	char small[512], *s = small;
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	if (n >= (int)sizeof small) {
+		s = kc_xmalloc((size_t)n + 1);
+		vsnprintf(s, (size_t)n + 1, fmt, ap2);
+	}
+	va_end(ap2);
+	for (int i = 0; i < n; i++)
+		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], stderr);
+	if (s != small)
+		free(s);
+}
+
 static void
 vmsg(const char *prefix, const char *fmt, va_list ap)
 {
@@ -26,7 +48,7 @@ vmsg(const char *prefix, const char *fmt, va_list ap)
 
 	fflush(stdout);
 	fprintf(stderr, "%s: %s", prog(), prefix);
-	vfprintf(stderr, fmt, ap);
+	vput(fmt, ap);
 	if (n > 0 && fmt[n - 1] == ':')
 		fprintf(stderr, " %s", strerror(saved));
 	fputc('\n', stderr);
@@ -87,7 +109,7 @@ kc_ssl_err(int code, const char *fmt, ...)
 	fflush(stdout);
 	fprintf(stderr, "%s: ", prog());
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, ": %s\n", kc_ssl_reason());
 	return code;
@@ -102,8 +124,8 @@ kc_usage(const char *text, int code)
 		fputs(text, fp);
 		exit(kc_close_stdout());
 	}
-	/* on error only the Usage: line(s), up to the first blank line */
-	const char *end = strstr(text, "\n\n");
+	/* on error only the first Usage: line, so the error is the message and that line */
+	const char *end = strchr(text, '\n');
 	fwrite(text, 1, end != NULL ? (size_t)(end - text) + 1 : strlen(text), fp);
 	exit(code);
 }

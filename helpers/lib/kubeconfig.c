@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -106,6 +107,9 @@ find_path(const char *explicit_path)
 			}
 			s += n + (s[n] == ':');
 		}
+		/* as kubectl: a KUBECONFIG that is set decides; never fall back to another
+		 * cluster's kubeconfig because it names a missing file */
+		return NULL;
 	}
 	p = kc_root_path("etc/kubeconfig");
 	if (kc_path_exists(p))
@@ -120,6 +124,25 @@ find_path(const char *explicit_path)
 	return NULL;
 }
 
+/* the files a kubeconfig names can be read: a missing one is a local problem (4), not a TLS
+ * failure later */
+static int
+files_readable(struct kc_kubeconfig *kc)
+{
+	const char *what[] = {"certificate-authority", "client-certificate", "client-key"};
+	const char *file[] = {kc->ca_file, kc->cert_file, kc->key_file};
+	int rc;
+
+	for (size_t i = 0; i < sizeof file / sizeof file[0]; i++)
+		if (file[i] != NULL && access(file[i], R_OK) != 0) {
+			rc = kc_err(KC_ESYS, "kubeconfig '%s': cannot read %s '%s':", kc->path,
+			    what[i], file[i]);
+			kc_kubeconfig_free(kc);
+			return rc;
+		}
+	return KC_OK;
+}
+
 int
 kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc)
 {
@@ -129,7 +152,11 @@ kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc)
 	int e, rc;
 
 	memset(kc, 0, sizeof *kc);
-	if ((path = find_path(explicit_path)) == NULL)
+	if ((path = find_path(explicit_path)) == NULL && getenv("KUBECONFIG") != NULL &&
+	    *getenv("KUBECONFIG") != '\0')
+		return kc_err(KC_ESYS, "no kubeconfig found: KUBECONFIG '%s' names no existing file "
+		    "-- fix or unset KUBECONFIG", getenv("KUBECONFIG"));
+	if (path == NULL)
 		return kc_err(KC_ESYS, "no kubeconfig found: tried $KUBECONFIG, "
 		    "'%s/etc/kubeconfig' and ~/.kube/config -- pass --kubeconfig FILE", kc_root());
 	if ((e = kc_read_file(path, 1u << 20, &buf, &len)) != 0) {
@@ -141,6 +168,8 @@ kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc)
 	rc = kc_kubeconfig_parse(path, buf, len, kc);
 	kc_wipe_free(buf, len + 1);	/* it may hold client-key-data */
 	free(path);
+	if (rc == KC_OK)
+		rc = files_readable(kc);
 	return rc;
 }
 
