@@ -77,6 +77,9 @@ domain_json() { # the Domain bob as add_domain.sh bob p2p applies it
 no_domain_bob() { ! kc_kubectl "$A" get domain bob >/dev/null 2>&1; }
 delete_domain_bob() { kc_kubectl "$A" delete domain bob --ignore-not-found >/dev/null; }
 grants() { kc_kubectl "$A" get ddg -n alice -o name | wc -l; }
+# a cut answer: inside its body, or (a short one) inside its headers
+CUT_HEAD="the connection closed inside the answer's headers"
+
 no_tmp_left() { ! compgen -G "$CERTS/.kc-tmp.*" >/dev/null; }
 
 # ---- the apiserver -------------------------------------------------------------------------
@@ -170,10 +173,10 @@ no_tmp_left() { ! compgen -G "$CERTS/.kc-tmp.*" >/dev/null; }
 @test "faults: apiserver closing mid-answer: the connection is lost (5), never success" {
 	fault alice api close-mid
 	bounded 5 add_domain.sh bob p2p
-	[[ $stderr == "add_domain.sh: request to '$API/"*"' failed: transfer closed with "*" bytes remaining to read" ]]
+	[[ $stderr == "add_domain.sh: request to '$API/"*"' failed: "@(transfer closed with * bytes remaining to read|$CUT_HEAD) ]]
 	bounded 5 kc-route-check status alice-bob
 	bounded 5 create_token.sh bob
-	[[ $stderr == "create_token.sh: request to '$API/"*"' failed: transfer closed with "* ]]
+	[[ $stderr == "create_token.sh: request to '$API/"*"' failed: "@(transfer closed with *|$CUT_HEAD) ]]
 }
 
 @test "faults: apiserver sending malformed JSON: exit 6, never 'created'" {
@@ -234,7 +237,7 @@ no_tmp_left() { ! compgen -G "$CERTS/.kc-tmp.*" >/dev/null; }
 	[ "$stderr" = "create_domaindatagrant.sh: the KusciaAPI at '$KAPI/api/v1/domaindatagrant/list' answered HTTP 500 with an empty body" ]
 	fault alice kusciaapi close-mid
 	bounded 5 create_domaindatagrant.sh alice alice-table bob
-	[[ $stderr == "create_domaindatagrant.sh: request to '$KAPI/"*"' failed: transfer closed with "* ]]
+	[[ $stderr == "create_domaindatagrant.sh: request to '$KAPI/"*"' failed: "@(transfer closed with *|$CUT_HEAD) ]]
 	bounded 5 kc-grant create --data alice-table --to bob --id fault-cut
 	fault alice kusciaapi bad-json
 	bounded 6 create_domaindatagrant.sh alice alice-table bob
