@@ -37,7 +37,7 @@ static const char usage_text[] =
     "  -n, --namespace NS  (sa) the service account's namespace (default: ID)\n"
     "  --kubeconfig FILE   (sa) else $KUBECONFIG, $KUSCIA_ROOT/etc/kubeconfig, ~/.kube/config\n"
     "  --dry-run     (sa) print the TokenRequest as JSON; contact nothing (also KC_DRY_RUN)\n"
-    "                (sa) KC_TIMEOUT bounds the request (default 30, 30s, 500ms)\n"
+    "                (sa) KC_TIMEOUT: how long the request may take (30, 30s, 500ms; 30 s)\n"
     "  -h, --help    print this help\n"
     "      --version print kc's version\n"
     "\n"
