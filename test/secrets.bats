@@ -219,7 +219,7 @@ no_secret() {
 	DROPIN='^+ .*join_to_host.sh ' no_secret err
 }
 
-@test "secrets: a token or key in a failing kc-apply, kc-render or kc-conf is not echoed" {
+@test "secrets: a value in a failing kc-apply or kc-render is not echoed" {
 	# a Secret-like value inside an object the server refuses: only the object's name is shown
 	SECRET=v4lue-$RANDOM-secret
 	printf '{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"Domain","metadata":{"name":"s-rej"},"spec":{"cert":"%s","bogus":1}}\n' "$SECRET" >obj.json

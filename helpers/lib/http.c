@@ -16,6 +16,7 @@ struct kc_http {
 	char err[CURL_ERROR_SIZE];
 	struct kc_resp *cur;
 	int too_big;
+	int headers_done;	/* the last answer's headers ended with their empty line */
 	long timeout_ms;	/* per request */
 	long long deadline;	/* 0, or CLOCK_MONOTONIC ms by which every request must be done */
 };
@@ -27,6 +28,20 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* an answer cut inside its headers reaches curl as a complete, empty one: note their end */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct kc_http *h = arg;
+	size_t len = size * n;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+		h->headers_done = 0;
+	else if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n'))
+		h->headers_done = 1;
+	return len;
 }
 
 static size_t
@@ -73,6 +88,8 @@ kc_http_new(const struct kc_tls *t, long timeout_ms)
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
 	if (t != NULL) {
@@ -215,6 +232,7 @@ kc_http_request(struct kc_http *h, const char *method, const char *url, const ch
 	h->err[0] = '\0';
 	h->cur = r;
 	h->too_big = 0;
+	h->headers_done = 0;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -234,7 +252,11 @@ kc_http_request(struct kc_http *h, const char *method, const char *url, const ch
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms < 10000 ? ms : 10000L);
 	}
 	cc = curl_easy_perform(c);
-	if (cc != CURLE_OK) {
+	if (cc == CURLE_OK && !h->headers_done) {
+		rc = kc_err(KC_ENET, "request to '%s' failed: the connection closed inside the "
+		    "answer's headers", url);
+		kc_resp_free(r);
+	} else if (cc != CURLE_OK) {
 		rc = transfer_error(h, cc, url);
 		kc_resp_free(r);
 	} else {
