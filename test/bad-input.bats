@@ -245,6 +245,7 @@ check_rows() {
 		3|-|RSA|kc cert verify "$F/ec.crt" --domain bob
 		3|-|CN|kc cert verify "$F/bob.crt" --domain Bob
 		3|-|key|kc cert verify "$F/bob.crt" --domain bob --key "$F/ec.key"
+		3|o|"reason":"cn-mismatch"|kc cert verify -o json "$F/mallory.crt" --domain bob
 		2|u|--domain|kc cert b64 "$F/bob.crt"
 		3|-|PEM|kc cert b64 --domain bob "$F/bob.der"
 		3|-|invalid domain id|kc cert import ../x "$F/bob.crt"
@@ -432,6 +433,8 @@ check_rows() {
 		5|-|127.0.0.1:1|kc route-check list --kubeconfig "$F/kube-down"
 		7|-|certificate|kc route-check list --kubeconfig "$F/kube-otherca"
 		1|o|join_to_host.sh|kc route-check status alice-bob
+		1|o|FAIL route|kc route-check alice-bob
+		1|o|"ok":false|kc route-check alice-bob -o json
 	EOF
 }
 
@@ -471,6 +474,8 @@ check_rows() {
 		2|-|unexpected|kc peer list extra
 		2|-|yaml|kc doctor -o yaml
 		2|-|unexpected|kc doctor extra
+		1|o|FAIL kusciaapi|KUSCIA_ROOT="$F/node-token" kc doctor
+		1|o|"ok":false|KUSCIA_ROOT="$F/node-token" kc doctor -o json
 	EOF
 }
 

@@ -300,8 +300,13 @@ no_secret() {
 	[ "${#stderr_lines[@]}" -eq 1 ]
 }
 
-@test "secrets: -k skips verification only with a warning (kc grant, kc route-check probe)" {
+@test "secrets: -k skips verification only with a warning (kc grant, kc route-check probe, a kubeconfig)" {
 	local c gw
+	sed "s|certificate-authority-data: .*|insecure-skip-tls-verify: true|" "$F/kube-otherca" >kube-insecure
+	run -0 --separate-stderr kc-route-check list --kubeconfig kube-insecure
+	[[ $stderr == "kc-route-check: warning: kubeconfig "*"insecure-skip-tls-verify"* ]]
+	KUBECONFIG=$PWD/kube-insecure run -0 --separate-stderr kc token sa default -n alice
+	[[ $stderr == "kc-token: warning: kubeconfig "*"not verified" ]]
 	c=$(node_copy)
 	# ca.crt of another CA: only -k lets kc-grant through, and it says so
 	cp "$F/bob.crt" "$c/var/certs/ca.crt"

@@ -170,6 +170,9 @@ kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc)
 	free(path);
 	if (rc == KC_OK)
 		rc = files_readable(kc);
+	if (rc == KC_OK && kc->insecure)	/* kubeconfig's -k: allowed, never silently */
+		kc_warn("kubeconfig '%s' sets insecure-skip-tls-verify: the apiserver's certificate "
+		    "is not verified", kc->path);
 	return rc;
 }
 
