@@ -89,9 +89,74 @@ print_result(const struct opts *op, const struct kc_obj *o, const char *word, js
 	return printf("%s %s\n", o->ref, word) < 0 ? KC_ESYS : KC_OK;
 }
 
+/* what a LIST of the object's collection told before applying */
+struct known {
+	int listed;		/* 1: rv below is the answer, no GET needed */
+	const char *rv;		/* resourceVersion, NULL when absent (owned by the list) */
+};
+
+/* Long streams: one LIST per kind and namespace with 4 or more objects instead of a GET per
+ * object (half the requests). An answer that is not a usable list leaves the GETs to do. */
+static void
+prefetch(struct kc_http *h, const struct kc_kubeconfig *kc, const struct kc_objstream *b,
+    struct known *k, json_t *hold)
+{
+	size_t i, j, n;
+
+	for (i = 0; i < b->n; i++) {
+		const struct kc_obj *o = &b->v[i];
+		char *path, *url;
+		struct kc_resp r = {0};
+		json_t *list, *items, *it;
+		size_t x;
+
+		if (k[i].listed)
+			continue;
+		for (n = 0, j = i; j < b->n; j++)
+			n += b->v[j].kind == o->kind && (o->ns == NULL ? b->v[j].ns == NULL :
+			    b->v[j].ns != NULL && strcmp(b->v[j].ns, o->ns) == 0);
+		if (n < 4)
+			continue;
+		path = kc_kind_path(o->kind, o->ns, NULL);
+		url = kc_api_url(kc, path);
+		free(path);
+		if (kc_http_request(h, "GET", url, NULL, NULL, 0, &r) != KC_OK) {
+			free(url);
+			return;	/* the GETs will say why */
+		}
+		free(url);
+		list = r.status == 200 ? json_loadb(r.body, r.len, 0, NULL) : NULL;
+		kc_resp_free(&r);
+		items = json_object_get(list, "items");
+		if (!json_is_array(items)) {
+			json_decref(list);
+			continue;
+		}
+		json_array_append_new(hold, list);
+		for (j = i; j < b->n; j++) {
+			const struct kc_obj *q = &b->v[j];
+
+			if (q->kind != o->kind || (o->ns == NULL ? q->ns != NULL :
+			    q->ns == NULL || strcmp(q->ns, o->ns) != 0))
+				continue;
+			k[j].listed = 1;
+			json_array_foreach(items, x, it) {
+				const char *nm = NULL, *rv = NULL;
+
+				json_unpack(it, "{s:{s?s, s?s}}", "metadata", "name", &nm,
+				    "resourceVersion", &rv);
+				if (nm != NULL && rv != NULL && strcmp(nm, q->name) == 0) {
+					k[j].rv = rv;
+					break;
+				}
+			}
+		}
+	}
+}
+
 static int
 apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *kc,
-    const struct kc_obj *o)
+    const struct kc_obj *o, const struct known *k)
 {
 	char *path = kc_kind_path(o->kind, o->ns, o->name);
 	char *url = kc_api_url(kc, path), *patch = NULL, *body = NULL;
@@ -100,9 +165,11 @@ apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *
 	const char *rv0 = NULL, *rv1 = NULL;
 	int rc;
 
-	if ((rc = kc_http_request(h, "GET", url, NULL, NULL, 0, &r)) != KC_OK)
+	if (k->listed)
+		rv0 = k->rv;
+	else if ((rc = kc_http_request(h, "GET", url, NULL, NULL, 0, &r)) != KC_OK)
 		goto out;
-	if (r.status == 200) {
+	else if (r.status == 200) {
 		if ((rv0 = resource_version(&r, &before)) == NULL) {
 			rc = malformed(o, "GET", url);
 			goto out;
@@ -205,6 +272,8 @@ static int
 run(const struct opts *op)
 {
 	struct kc_objstream b = {0};
+	struct known *known = NULL;
+	json_t *lists = NULL;
 	struct kc_kubeconfig kc = {0};
 	struct kc_http *h = NULL;
 	unsigned char *buf = NULL;
@@ -233,14 +302,19 @@ run(const struct opts *op)
 	if ((rc = kc_http_from_kubeconfig(&kc, op->timeout_ms, &h)) != KC_OK)
 		goto out;
 	kc_http_deadline(h, op->timeout_ms);
-	for (i = 0; i < b.n && rc == KC_OK; i++) {
+	for (i = 0; i < b.n; i++)
 		if (b.v[i].kind->namespaced && b.v[i].ns != NULL &&
 		    strcmp(b.v[i].ns, "default") == 0 && kc.nspace != NULL &&
 		    json_object_get(json_object_get(b.v[i].doc, "metadata"), "namespace") == NULL)
 			b.v[i].ns = kc.nspace;
-		rc = apply_one(op, h, &kc, &b.v[i]);
-	}
+	known = kc_xcalloc(b.n, sizeof *known);
+	lists = json_array();
+	prefetch(h, &kc, &b, known, lists);
+	for (i = 0; i < b.n && rc == KC_OK; i++)
+		rc = apply_one(op, h, &kc, &b.v[i], &known[i]);
 out:
+	free(known);
+	json_decref(lists);
 	kc_objstream_free(&b);
 	kc_http_free(h);
 	kc_kubeconfig_free(&kc);

@@ -220,3 +220,15 @@ $(cdr s-3 2.2.2.2)"
 	run -0 kc-apply --help
 	[[ ${lines[0]} == "Usage: kc apply"* ]]
 }
+
+@test "apply: a long stream is read with one LIST per kind and still says created/unchanged/configured" {
+	kc-apply <<<"$(ns long-1)$(ns long-2)$(cdr long-r1 1.1.1.1)"
+	run -0 kc-apply <<<"$(ns long-1)$(ns long-2)$(ns long-3)$(ns long-4)$(ns long-5)
+$(cdr long-r1 1.1.1.9)$(cdr long-r2 1.1.1.1)$(cdr long-r3 1.1.1.1)$(cdr long-r4 1.1.1.1)"
+	[ "${lines[*]}" = "namespace/long-1 unchanged namespace/long-2 unchanged namespace/long-3 created namespace/long-4 created namespace/long-5 created clusterdomainroute.kuscia.secretflow/long-r1 configured clusterdomainroute.kuscia.secretflow/long-r2 created clusterdomainroute.kuscia.secretflow/long-r3 created clusterdomainroute.kuscia.secretflow/long-r4 created" ]
+	run -0 kc-apply --delete <<<"$(ns long-2)$(ns long-3)$(ns long-4)$(ns long-5)"
+	[ "${#lines[@]}" -eq 4 ]
+	[ "${lines[3]}" = "namespace/long-5 deleted" ]
+	run -6 --separate-stderr kc-apply --delete <<<"$(ns long-2)$(ns long-3)$(ns long-4)$(ns long-5)"
+	[[ $stderr == "kc-apply: namespace/long-2: not found" ]]
+}
