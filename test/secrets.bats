@@ -147,7 +147,6 @@ no_secret() {
 @test "secrets: kc-apply with a token kubeconfig: the token is in no argv, message or log" {
 	sim_fault api slow=1
 	SECRET=$SATOKEN
-	sampled kc-apply --kubeconfig "$F/kube-token" --dry-run -f /dev/null
 	printf '{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"DomainData","metadata":{"name":"s-1","namespace":"alice"},"spec":{"relativeURI":"a.csv","name":"a","type":"table","dataSource":"default-data-source","author":"alice"}}\n' >obj.json
 	sampled kc-apply --kubeconfig "$F/kube-token" -f obj.json
 	# the token may read (get, list) but not write in its namespace: refused, one line
