@@ -21,6 +21,17 @@ setup() {
 	F=$KC_SRC/test/fixtures/fuzz
 }
 
+teardown() {
+	[ ! -f "$BATS_TEST_TMPDIR/pid" ] || kill "$(cat "$BATS_TEST_TMPDIR/pid")" 2>/dev/null || true
+}
+
+# a server answering every connection with the bytes of FILE; its port in $BATS_TEST_TMPDIR/port
+raw_server() { # FILE
+	"$KC_PYTHON" "$F/raw-answer.py" "$1" "$BATS_TEST_TMPDIR/port" </dev/null >/dev/null 2>&1 3>&- &
+	echo $! >"$BATS_TEST_TMPDIR/pid"
+	poll_until 10 test -s "$BATS_TEST_TMPDIR/port"
+}
+
 # a partner Domain NAME whose spec.cert is the base64 of FILE
 partner() { # NAME FILE
 	printf '{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"Domain","metadata":{"name":"%s"},"spec":{"role":"partner","cert":"%s"}}\n' \
@@ -43,4 +54,17 @@ partner() { # NAME FILE
 	run -3 --separate-stderr kc-cert verify "$F/cert-undecodable-key.pem" --domain alice
 	[ -z "$output" ]
 	[[ $stderr == "kc-cert: certificate "*"the key is unknown, not RSA" ]]
+}
+
+# fuzz_gateway: a Server header holding bytes that are not UTF-8 went into the probe's JSON as
+# they were; jansson refused the document and kc-route-check -o json died with "out of memory
+# building JSON" (4). kc_text_clean now turns such bytes into '?', as it does control characters.
+
+@test "fuzz regression: route-check probe: a Server header that is not UTF-8 is shown with '?', JSON still printed" {
+	raw_server "$F/gateway-401-not-utf8.http"
+	run -8 --separate-stderr kc-route-check probe -o json "http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	[ "${#lines[@]}" -eq 1 ]
+	jq -e '.server == "kuscia-gateway?" and .exitCode == 8
+		and (.stages[] | select(.check == "http") | .finding == "HTTP 401, server '"'kuscia-gateway?'"'")' <<<"$output"
+	[[ $stderr != *"out of memory"* ]]
 }

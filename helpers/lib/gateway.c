@@ -9,12 +9,48 @@
 
 #include "kc.h"
 
+/* the length of the UTF-8 sequence at s (as jansson accepts it: no overlong form, surrogate
+ * or code point past U+10FFFF), 0 when there is none */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned long c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* the NUL at the end stops here too */
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 void
 kc_text_clean(char *s)
 {
-	for (; s != NULL && *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	size_t n;
+
+	while (s != NULL && *s != '\0') {
+		n = utf8_len((unsigned char *)s);
+		if (n == 0 || (unsigned char)*s < 0x20 || *s == 0x7f) {
+			*s++ = '?';	/* a control character or a byte that is not UTF-8 */
+			continue;
+		}
+		s += n;
+	}
 }
 
 void

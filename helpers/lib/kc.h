@@ -292,7 +292,8 @@ int kc_probe_run(const struct kc_probe_opts *o, struct kc_probe *p);
 void kc_probe_free(struct kc_probe *p);
 json_t *kc_probe_json(const struct kc_probe *p);
 void kc_check_set(struct kc_check *c, const char *status, double ms, char *finding, char *fix);
-void kc_text_clean(char *s);	/* control characters -> '?' (text from the network) */
+/* control characters and bytes that are not UTF-8 -> '?' (text from the network) */
+void kc_text_clean(char *s);
 int kc_probe_tls(const struct kc_probe_opts *o, struct kc_probe *p, const char *version,
     X509 *leaf, STACK_OF(X509) *chain, double ms);
 int kc_probe_gateway(const struct kc_probe_opts *o, struct kc_probe *p, const char *server,
