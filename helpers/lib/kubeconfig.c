@@ -152,7 +152,11 @@ kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc)
 	int e, rc;
 
 	memset(kc, 0, sizeof *kc);
-	if ((path = find_path(explicit_path)) == NULL)
+	if ((path = find_path(explicit_path)) == NULL && getenv("KUBECONFIG") != NULL &&
+	    *getenv("KUBECONFIG") != '\0')
+		return kc_err(KC_ESYS, "no kubeconfig found: KUBECONFIG '%s' names no existing file "
+		    "-- fix or unset KUBECONFIG", getenv("KUBECONFIG"));
+	if (path == NULL)
 		return kc_err(KC_ESYS, "no kubeconfig found: tried $KUBECONFIG, "
 		    "'%s/etc/kubeconfig' and ~/.kube/config -- pass --kubeconfig FILE", kc_root());
 	if ((e = kc_read_file(path, 1u << 20, &buf, &len)) != 0) {
@@ -164,6 +168,11 @@ kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc)
 	rc = kc_kubeconfig_parse(path, buf, len, kc);
 	kc_wipe_free(buf, len + 1);	/* it may hold client-key-data */
 	free(path);
+	if (rc == KC_OK)
+		rc = files_readable(kc);
+	if (rc == KC_OK && kc->insecure)	/* kubeconfig's -k: allowed, never silently */
+		kc_warn("kubeconfig '%s' sets insecure-skip-tls-verify: the apiserver's certificate "
+		    "is not verified", kc->path);
 	return rc;
 }
 
