@@ -163,7 +163,7 @@ apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *
 	struct kc_resp r = {0};
 	json_t *before = NULL, *after = NULL;
 	const char *rv0 = NULL, *rv1 = NULL;
-	int rc;
+	int rc, tries, raced = 0;
 
 	if (k->listed)
 		rv0 = k->rv;
@@ -196,9 +196,17 @@ apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *
 	patch = kc_xasprintf("%s?fieldManager=kc&force=true&fieldValidation=Strict", url);
 	if ((body = json_dumps(o->doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
 		kc_die(KC_ESYS, "out of memory");
-	if ((rc = kc_http_request(h, "PATCH", patch, "application/apply-patch+yaml", body,
-	    strlen(body), &r)) != KC_OK)
-		goto out;
+	for (tries = 1;; tries++) {
+		if ((rc = kc_http_request(h, "PATCH", patch, "application/apply-patch+yaml", body,
+		    strlen(body), &r)) != KC_OK)
+			goto out;
+		/* 409: a parallel run created the object after our GET; applying is idempotent,
+		 * so apply again, as kubectl retries a conflict */
+		if (r.status != 409 || tries == 3)
+			break;
+		kc_resp_free(&r);
+		raced = 1;
+	}
 	if (r.status != 200 && r.status != 201) {
 		rc = server_error(o, &r);
 		goto out;
@@ -207,8 +215,8 @@ apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *
 		rc = malformed(o, "PATCH", patch);
 		goto out;
 	}
-	rc = print_result(op, o, rv0 == NULL ? "created" :
-	    rv1 != NULL && strcmp(rv0, rv1) == 0 ? "unchanged" : "configured", after);
+	rc = print_result(op, o, rv0 == NULL && !raced ? "created" :
+	    rv0 != NULL && strcmp(rv0, rv1) == 0 ? "unchanged" : "configured", after);
 out:
 	kc_resp_free(&r);
 	json_decref(before);
