@@ -421,6 +421,19 @@ domain_is_expected() {
 	no_tmp_left
 }
 
+@test "faults: eight kc apply of a new Domain at once, five rounds: every run succeeds" {
+	local r cert
+	cert=$(base64 -w0 "$B/var/certs/domain.crt")
+	for r in 1 2 3 4 5; do
+		kc-render domain.json DOMAIN_ID="race-$r" CERT="$cert" ROLE=partner MASTER="race-$r" \
+			INTERCONN_PROTOCOL=kuscia >"$BATS_TEST_TMPDIR/d.json"
+		parallel 8 kc-apply -f "$BATS_TEST_TMPDIR/d.json"
+		[ "$(cat "$BATS_TEST_TMPDIR"/rc.* | sort -u)" = 0 ]
+		[ -z "$(cat "$BATS_TEST_TMPDIR"/err.*)" ]
+	done
+	[ "$(kc_kubectl "$A" get domain -o name | grep -c /race-)" -eq 5 ]
+}
+
 @test "faults: eight kc peer add bob at once: one result for all, the cert and objects intact" {
 	delete_domain_bob
 	rm "$CERTS/bob.domain.crt"
