@@ -93,7 +93,51 @@ print_result(const struct opts *op, const struct kc_obj *o, const char *word, js
 struct known {
 	int listed;		/* 1: rv below is the answer, no GET needed */
 	const char *rv;		/* resourceVersion, NULL when absent (owned by the list) */
+	json_t *obj;		/* the listed object (borrowed from the list) */
 };
+
+/* every member and element of want has the same value in have */
+static int
+subset(json_t *want, json_t *have)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(want)) {
+		if (!json_is_object(have))
+			return 0;
+		json_object_foreach(want, key, v)
+			if (!subset(v, json_object_get(have, key)))
+				return 0;
+		return 1;
+	}
+	if (json_is_array(want)) {
+		if (!json_is_array(have) || json_array_size(want) != json_array_size(have))
+			return 0;
+		json_array_foreach(want, i, v)
+			if (!subset(v, json_array_get(have, i)))
+				return 0;
+		return 1;
+	}
+	return json_equal(want, have);
+}
+
+/* kubectl's "unchanged": the apply changed nothing. The same resourceVersion says so; a
+ * controller may bump it in between (a status update), so the same generation with every
+ * applied field already in place says so too. */
+static int
+unchanged(const char *rv0, const char *rv1, json_t *doc, json_t *before, json_t *after)
+{
+	json_t *g0 = json_object_get(json_object_get(before, "metadata"), "generation");
+	json_t *g1 = json_object_get(json_object_get(after, "metadata"), "generation");
+
+	if (rv0 == NULL)
+		return 0;
+	if (strcmp(rv0, rv1) == 0)
+		return 1;
+	return g0 != NULL && json_equal(g0, g1) && subset(doc, before);
+}
 
 /* Long streams: one LIST per kind and namespace with 4 or more objects instead of a GET per
  * object (half the requests). An answer that is not a usable list leaves the GETs to do. */
@@ -147,6 +191,7 @@ prefetch(struct kc_http *h, const struct kc_kubeconfig *kc, const struct kc_objs
 				    "resourceVersion", &rv);
 				if (nm != NULL && rv != NULL && strcmp(nm, q->name) == 0) {
 					k[j].rv = rv;
+					k[j].obj = it;
 					break;
 				}
 			}
@@ -216,7 +261,8 @@ apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *
 		goto out;
 	}
 	rc = print_result(op, o, rv0 == NULL && !raced ? "created" :
-	    rv0 != NULL && strcmp(rv0, rv1) == 0 ? "unchanged" : "configured", after);
+	    unchanged(rv0, rv1, o->doc, k->listed ? k->obj : before, after) ? "unchanged" :
+	    "configured", after);
 out:
 	kc_resp_free(&r);
 	json_decref(before);
