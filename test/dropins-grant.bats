@@ -6,14 +6,7 @@ bats_require_minimum_version 1.5.0
 # alice: protocol MTLS (the default), nora: NOTLS; both hold the demo table alice-table
 setup_file() {
 	load helper/common
-	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
-	sim_node alice
-	sim_node nora --protocol NOTLS
-	local n
-	for n in alice nora; do
-		KUSCIA_ROOT=$BATS_FILE_TMPDIR/$n PATH=$KC_SRC/bin:$PATH KC_LIBEXEC=$KC_SRC/libexec \
-			create_domaindata_alice_table.sh "$n" >/dev/null
-	done
+	grant_nodes nora
 }
 
 teardown_file() {

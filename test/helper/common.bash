@@ -84,3 +84,16 @@ poll_until() {
 		sleep 0.1
 	done
 }
+
+# grant_nodes NOTLS_NAME: nodes alice (MTLS) and NOTLS_NAME (NOTLS), each holding the demo table
+# alice-table, for the grant tests. Call from setup_file.
+grant_nodes() {
+	local n
+	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
+	sim_node alice
+	sim_node "$1" --protocol NOTLS
+	for n in alice "$1"; do
+		KUSCIA_ROOT=$BATS_FILE_TMPDIR/$n PATH=$KC_SRC/bin:$PATH KC_LIBEXEC=$KC_SRC/libexec \
+			create_domaindata_alice_table.sh "$n" >/dev/null
+	done
+}
