@@ -1,17 +1,14 @@
 /* kc-cert - check, install and make the certificates and keys of a Kuscia node */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "kc.h"
@@ -173,36 +170,13 @@ input_free(struct input *in)
 	in->label = NULL;
 }
 
-/* control characters replaced, so a message stays one line */
+/* control characters replaced, so a line of inspect stays one line */
 static void
 sanitize(char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = '?';
-}
-
-static void
-rfc3339(const ASN1_TIME *t, char out[32])
-{
-	struct tm tm;
-
-	if (ASN1_TIME_to_tm(t, &tm) != 1 || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "invalid");
-}
-
-static const char *
-key_type(const EVP_PKEY *k)
-{
-	const char *n = k != NULL ? EVP_PKEY_get0_type_name(k) : NULL;
-
-	return n != NULL ? n : "unknown";
-}
-
-static int
-is_rsa(const EVP_PKEY *k)
-{
-	return k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA;
 }
 
 /* ---- verify, b64, import: the checks ------------------------------------------------ */
@@ -220,16 +194,59 @@ print_verdict(const struct opts *o, enum kc_cert_reason r)
 	    KC_OK ? rc : KC_ESYS;
 }
 
+/* "certificate LABEL: WHAT TIME" as a warning, or an error */
+static void
+say_time(int warn, const char *label, const char *what, const ASN1_TIME *t)
+{
+	char when[KC_TIME_LEN];
+
+	kc_time_rfc3339(t, when, "invalid");
+	if (warn)
+		kc_warn("certificate %s: %s %s", label, what, when);
+	else
+		kc_err(KC_EINPUT, "certificate %s: %s %s", label, what, when);
+}
+
+/* kc_cert_check's verdict on x in words, on stderr; with allow_expired the time checks only
+ * warn (KC_CERT_OK) */
+static enum kc_cert_reason
+say_check(const X509 *x, const char *label, const char *id, int allow_expired)
+{
+	unsigned w;
+	enum kc_cert_reason r = kc_cert_check_window(x, id, &w);
+	char *cn;
+
+	switch (r) {
+	case KC_CERT_NOT_RSA:
+		kc_err(KC_EINPUT, "certificate %s: the key is %s, not RSA", label,
+		    kc_key_type(X509_get0_pubkey(x)));
+		return r;
+	case KC_CERT_CN_MISMATCH:
+		if ((cn = kc_cert_cn(x)) == NULL)
+			kc_err(KC_EINPUT, "certificate %s: no CN, expected '%s'", label, id);
+		else
+			kc_err(KC_EINPUT, "certificate %s: CN is '%s', not '%s'", label, cn, id);
+		free(cn);
+		return r;
+	default:
+		break;
+	}
+	if (w & KC_CERT_EARLY)
+		say_time(allow_expired, label, "not valid before", X509_get0_notBefore(x));
+	if ((w & KC_CERT_LATE) && (allow_expired || r == KC_CERT_EXPIRED))
+		say_time(allow_expired, label, "expired at", X509_get0_notAfter(x));
+	return allow_expired ? KC_CERT_OK : r;
+}
+
 /* the checks of verify, in order; prints the one-line reason (or warning); fills in */
 static enum kc_cert_reason
 cert_check(struct input *in, const char *path, const char *id, const char *keyfile,
     int allow_expired)
 {
-	enum kc_cert_reason r = KC_CERT_OK;
+	enum kc_cert_reason r;
 	X509 *x = NULL;
 	EVP_PKEY *key = NULL;
 	struct input kin = { 0 };
-	char *cn = NULL, when[32];
 
 	if (input_read(in, path, 0, KC_EINPUT) != KC_OK)
 		return KC_CERT_UNREADABLE;
@@ -238,44 +255,7 @@ cert_check(struct input *in, const char *path, const char *id, const char *keyfi
 		r = KC_CERT_NOT_PEM;
 		goto out;
 	}
-	if (!is_rsa(X509_get0_pubkey(x))) {
-		kc_err(KC_EINPUT, "certificate %s: the key is %s, not RSA", in->label,
-		    key_type(X509_get0_pubkey(x)));
-		r = KC_CERT_NOT_RSA;
-		goto out;
-	}
-	if ((cn = kc_cert_cn(x)) == NULL) {
-		kc_err(KC_EINPUT, "certificate %s: no CN, expected '%s'", in->label, id);
-		r = KC_CERT_CN_MISMATCH;
-		goto out;
-	}
-	if (strcmp(cn, id) != 0) {
-		sanitize(cn);
-		kc_err(KC_EINPUT, "certificate %s: CN is '%s', not '%s'", in->label, cn, id);
-		r = KC_CERT_CN_MISMATCH;
-		goto out;
-	}
-	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0) {
-		rfc3339(X509_get0_notBefore(x), when);
-		if (allow_expired)
-			kc_warn("certificate %s: not valid before %s", in->label, when);
-		else {
-			kc_err(KC_EINPUT, "certificate %s: not valid before %s", in->label, when);
-			r = KC_CERT_NOT_YET_VALID;
-			goto out;
-		}
-	}
-	if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
-		rfc3339(X509_get0_notAfter(x), when);
-		if (allow_expired)
-			kc_warn("certificate %s: expired at %s", in->label, when);
-		else {
-			kc_err(KC_EINPUT, "certificate %s: expired at %s", in->label, when);
-			r = KC_CERT_EXPIRED;
-			goto out;
-		}
-	}
-	if (keyfile == NULL)
+	if ((r = say_check(x, in->label, id, allow_expired)) != KC_CERT_OK || keyfile == NULL)
 		goto out;
 	if (input_read(&kin, keyfile, 1, KC_EINPUT) != KC_OK) {
 		r = KC_CERT_UNREADABLE;
@@ -294,7 +274,6 @@ out:
 	input_free(&kin);
 	EVP_PKEY_free(key);
 	X509_free(x);
-	free(cn);
 	return r;
 }
 
@@ -399,38 +378,13 @@ out:
 
 /* ---- inspect, export ---------------------------------------------------------------- */
 
-/* a name's CN, else the whole name (RFC 2253); free it */
-static char *
-name_text(const X509_NAME *n)
-{
-	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
-	unsigned char *utf8 = NULL;
-	BIO *b;
-	char *data, *s = NULL;
-	long len;
-
-	if (i >= 0) {
-		len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
-		if (len >= 0)
-			s = kc_xasprintf("%.*s", (int)len, (const char *)utf8);
-		OPENSSL_free(utf8);
-		return s != NULL ? s : kc_xstrdup("");
-	}
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		kc_die(KC_ESYS, "out of memory");
-	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) >= 0 && (len = BIO_get_mem_data(b, &data)) >= 0)
-		s = kc_xasprintf("%.*s", (int)len, data);
-	BIO_free(b);
-	return s != NULL ? s : kc_xstrdup("");
-}
-
 static int
 cmd_inspect(const struct opts *o)
 {
 	struct input in = { 0 };
 	X509 *x = NULL;
 	BIGNUM *bn = NULL;
-	char *subject = NULL, *issuer = NULL, *serial = NULL, nb[32], na[32];
+	char *subject = NULL, *issuer = NULL, *serial = NULL, nb[KC_TIME_LEN], na[KC_TIME_LEN];
 	char fp[EVP_MAX_MD_SIZE * 3 + 1] = "";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
@@ -443,8 +397,8 @@ cmd_inspect(const struct opts *o)
 		rc = kc_err(KC_EINPUT, "%s is not a PEM certificate", in.label);
 		goto out;
 	}
-	subject = name_text(X509_get_subject_name(x));
-	issuer = name_text(X509_get_issuer_name(x));
+	subject = kc_name_text(X509_get_subject_name(x));
+	issuer = kc_name_text(X509_get_issuer_name(x));
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL ||
 	    (serial = BN_bn2hex(bn)) == NULL || X509_digest(x, EVP_sha256(), md, &mdlen) != 1) {
 		rc = kc_ssl_err(KC_EINPUT, "cannot read certificate %s", in.label);
@@ -452,13 +406,13 @@ cmd_inspect(const struct opts *o)
 	}
 	for (i = 0; i < mdlen; i++)
 		snprintf(fp + 3 * i, 4, i + 1 < mdlen ? "%02X:" : "%02X", md[i]);
-	rfc3339(X509_get0_notBefore(x), nb);
-	rfc3339(X509_get0_notAfter(x), na);
+	kc_time_rfc3339(X509_get0_notBefore(x), nb, "invalid");
+	kc_time_rfc3339(X509_get0_notAfter(x), na, "invalid");
 	k = X509_get0_pubkey(x);
 	if (strcmp(o->output, "json") == 0) {
 		rc = kc_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}",
 		    "subject", subject, "issuer", issuer, "serial", serial, "notBefore", nb,
-		    "notAfter", na, "keyAlgorithm", key_type(k), "keyBits",
+		    "notAfter", na, "keyAlgorithm", kc_key_type(k), "keyBits",
 		    k != NULL ? EVP_PKEY_get_bits(k) : 0, "sha256", fp));
 		goto out;
 	}
@@ -466,7 +420,7 @@ cmd_inspect(const struct opts *o)
 	sanitize(issuer);
 	printf("subject: %s\nissuer: %s\nserial: %s\nnotBefore: %s\nnotAfter: %s\n"
 	    "keyAlgorithm: %s\nkeyBits: %d\nsha256: %s\n", subject, issuer, serial, nb, na,
-	    key_type(k), k != NULL ? EVP_PKEY_get_bits(k) : 0, fp);
+	    kc_key_type(k), k != NULL ? EVP_PKEY_get_bits(k) : 0, fp);
 out:
 	OPENSSL_free(serial);
 	BN_free(bn);
@@ -512,76 +466,6 @@ out:
 
 /* ---- gen, keygen, client: making keys and certificates ------------------------------- */
 
-static X509_REQ *
-make_req(EVP_PKEY *k, const char *cn)
-{
-	X509_REQ *req = X509_REQ_new();
-	X509_NAME *n = X509_NAME_new();
-
-	if (req == NULL || n == NULL ||
-	    X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8,
-		(const unsigned char *)cn, -1, -1, 0) != 1 ||
-	    X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1 ||
-	    X509_REQ_set_subject_name(req, n) != 1 || X509_REQ_set_pubkey(req, k) != 1 ||
-	    X509_REQ_sign(req, k, EVP_sha256()) <= 0) {
-		X509_REQ_free(req);
-		req = NULL;
-	}
-	X509_NAME_free(n);
-	return req;
-}
-
-/* an X.509 v1 certificate without extensions for req, signed by signer as issuer */
-static X509 *
-make_cert(X509_REQ *req, const X509_NAME *issuer, EVP_PKEY *signer, long days,
-    const BIGNUM *serial)
-{
-	X509 *x = X509_new();
-
-	if (x == NULL || X509_set_version(x, X509_VERSION_1) != 1 ||
-	    BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x)) == NULL ||
-	    X509_set_issuer_name(x, issuer) != 1 ||
-	    X509_set_subject_name(x, X509_REQ_get_subject_name(req)) != 1 ||
-	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL) == NULL ||
-	    X509_set_pubkey(x, X509_REQ_get0_pubkey(req)) != 1 ||
-	    X509_sign(x, signer, EVP_sha256()) <= 0) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
-}
-
-/* PEM of a certificate or (x NULL) a request; free it */
-static char *
-pem_of(const X509 *x, const X509_REQ *req, size_t *len)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *s = NULL;
-	long n;
-
-	if (b != NULL && (x != NULL ? PEM_write_bio_X509(b, x) : PEM_write_bio_X509_REQ(b, req)) == 1 &&
-	    (n = BIO_get_mem_data(b, &data)) > 0) {
-		s = kc_xasprintf("%.*s", (int)n, data);
-		*len = (size_t)n;
-	}
-	BIO_free(b);
-	return s;
-}
-
-/* random positive serial of 159 bits, as openssl x509 -req makes them */
-static BIGNUM *
-rand_serial(void)
-{
-	BIGNUM *bn = BN_new();
-
-	if (bn != NULL && BN_rand(bn, 159, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1) {
-		BN_free(bn);
-		bn = NULL;
-	}
-	return bn;
-}
-
 static int
 exists_err(const char *path)
 {
@@ -612,14 +496,14 @@ cmd_gen(const struct opts *o)
 		kc_err(rc, "%s holds no private key (PEM, or base64 of PEM)", kin.label);
 		goto out;
 	}
-	if (!is_rsa(k)) {
-		kc_err(rc, "the key in %s is %s, not RSA", kin.label, key_type(k));
+	if (!kc_key_is_rsa(k)) {
+		kc_err(rc, "the key in %s is %s, not RSA", kin.label, kc_key_type(k));
 		goto out;
 	}
 	rc = KC_ESYS;
-	if ((serial = rand_serial()) == NULL || (req = make_req(k, id)) == NULL ||
-	    (x = make_cert(req, X509_REQ_get_subject_name(req), k, o->days, serial)) == NULL ||
-	    (o->csr != NULL && (csr = pem_of(NULL, req, &n)) == NULL)) {
+	if ((serial = kc_serial_rand()) == NULL || (req = kc_req_make(k, id)) == NULL ||
+	    (x = kc_cert_make(req, X509_REQ_get_subject_name(req), k, o->days, serial)) == NULL ||
+	    (o->csr != NULL && (csr = kc_pem_of(NULL, req, &n)) == NULL)) {
 		kc_ssl_err(rc, "cannot make the certificate");
 		goto out;
 	}
@@ -673,7 +557,7 @@ next_serial(const char *path, int *rc)
 
 	*rc = KC_OK;
 	if (!kc_path_exists(path))
-		bn = rand_serial();
+		bn = kc_serial_rand();
 	else if ((*rc = input_read(&in, path, 0, KC_ESYS)) != KC_OK)
 		goto out;
 	else if ((n = BN_hex2bn(&bn, (const char *)in.buf)) == 0 ||
@@ -738,9 +622,9 @@ cmd_client(const struct opts *o)
 	}
 	rc = KC_ESYS;
 	if ((k = EVP_RSA_gen(2048)) == NULL || (keypem = kc_key_to_pem(k, &nkey)) == NULL ||
-	    (req = make_req(k, "KusciaAPIClient")) == NULL ||
-	    (x = make_cert(req, X509_get_subject_name(ca), cak, o->days, serial)) == NULL ||
-	    (csrpem = pem_of(NULL, req, &ncsr)) == NULL || (crtpem = pem_of(x, NULL, &ncrt)) == NULL ||
+	    (req = kc_req_make(k, "KusciaAPIClient")) == NULL ||
+	    (x = kc_cert_make(req, X509_get_subject_name(ca), cak, o->days, serial)) == NULL ||
+	    (csrpem = kc_pem_of(NULL, req, &ncsr)) == NULL || (crtpem = kc_pem_of(x, NULL, &ncrt)) == NULL ||
 	    (hex = BN_bn2hex(serial)) == NULL) {
 		kc_ssl_err(rc, "cannot make the client certificate");
 		goto out;

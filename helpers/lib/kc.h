@@ -114,6 +114,21 @@ EVP_PKEY *kc_key_from_data(const unsigned char *buf, size_t len);
 /* PKCS#8 PEM of a private key, NUL-terminated; wipe it with kc_wipe_free(p, *len + 1);
  * NULL on error (OpenSSL's error queue left for kc_ssl_err) */
 char *kc_key_to_pem(EVP_PKEY *k, size_t *len);
+int kc_key_is_rsa(const EVP_PKEY *k);	/* 0 for NULL (a key OpenSSL cannot decode) */
+const char *kc_key_type(const EVP_PKEY *k);	/* "RSA", "EC" ... or "unknown" */
+/* a certificate time as RFC 3339 UTC ("2030-01-02T03:04:05Z"), else bad */
+#define KC_TIME_LEN 32
+void kc_time_rfc3339(const ASN1_TIME *t, char out[KC_TIME_LEN], const char *bad);
+char *kc_name_text(const X509_NAME *n);	/* the CN, else the RFC 2253 name; free it */
+
+/* certmake.c, for kc-cert: NULL on error (OpenSSL's error queue left for kc_ssl_err) */
+X509_REQ *kc_req_make(EVP_PKEY *k, const char *cn);	/* subject CN=cn, SHA-256, signed by k */
+/* an X.509 v1 certificate without extensions for req, signed by signer as issuer, valid for
+ * days from now */
+X509 *kc_cert_make(X509_REQ *req, const X509_NAME *issuer, EVP_PKEY *signer, long days,
+    const BIGNUM *serial);
+char *kc_pem_of(const X509 *x, const X509_REQ *req, size_t *len);	/* x, or req if x NULL */
+BIGNUM *kc_serial_rand(void);	/* a random positive 159-bit serial, as openssl x509 -req */
 
 /* datadir.c: kc's data folder (templates ...), a string to free: $KC_DATADIR if set, else
  * <exe dir>/../share/kc (source tree), else <exe dir>/../../share/kc (installed), else the
@@ -302,8 +317,12 @@ int kc_probe_handshake(const struct kc_probe_opts *o, struct kc_probe *p, const 
     long status, const char *body, const char *error);
 
 /* pki.c: a domain certificate's checks in kc-cert verify's order (RSA, CN = id, not yet
- * valid, expired), nothing printed */
+ * valid, expired), nothing printed: the first that fails, or KC_CERT_OK */
 enum kc_cert_reason kc_cert_check(const X509 *x, const char *id);
+/* the same; once RSA and CN pass, *window (if not NULL) also gets every time check that
+ * failed, for a caller that only warns of them (kc-cert --allow-expired); else 0 */
+enum { KC_CERT_EARLY = 1, KC_CERT_LATE = 2 };	/* not yet valid, expired */
+enum kc_cert_reason kc_cert_check_window(const X509 *x, const char *id, unsigned *window);
 
 /* route.c: the destination of a route that does not exist, SELF-DEST (CONTRACTS.md
  * section 7; NULL when NAME does not start with "SELF-"), and its state in words */

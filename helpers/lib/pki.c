@@ -1,6 +1,7 @@
 /* pki.c - certificates, keys and base64 on OpenSSL */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -175,14 +176,68 @@ out:
 	return pem;
 }
 
-enum kc_cert_reason
-kc_cert_check(const X509 *x, const char *id)
+int
+kc_key_is_rsa(const EVP_PKEY *k)
 {
-	const EVP_PKEY *k = X509_get0_pubkey(x);	/* NULL: a key OpenSSL cannot decode */
+	return k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA;
+}
+
+const char *
+kc_key_type(const EVP_PKEY *k)
+{
+	const char *n = k != NULL ? EVP_PKEY_get0_type_name(k) : NULL;
+
+	return n != NULL ? n : "unknown";
+}
+
+void
+kc_time_rfc3339(const ASN1_TIME *t, char out[KC_TIME_LEN], const char *bad)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1 ||
+	    strftime(out, KC_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, KC_TIME_LEN, "%s", bad);
+}
+
+char *
+kc_name_text(const X509_NAME *n)
+{
+	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+	unsigned char *utf8 = NULL;
+	BIO *b;
+	char *data, *s = NULL;
+	long len;
+
+	if (i >= 0) {
+		len = ASN1_STRING_to_UTF8(&utf8,
+		    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
+		if (len >= 0)
+			s = kc_xasprintf("%.*s", (int)len, (const char *)utf8);
+		OPENSSL_free(utf8);
+		return s != NULL ? s : kc_xstrdup("");
+	}
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		kc_die(KC_ESYS, "out of memory");
+	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) >= 0 &&
+	    (len = BIO_get_mem_data(b, &data)) >= 0)
+		s = kc_xasprintf("%.*s", (int)len, data);
+	BIO_free(b);
+	return s != NULL ? s : kc_xstrdup("");
+}
+
+/* the rule of a domain certificate, once: kc-cert verify words it, the diagnosis (diag.c)
+ * grades it */
+enum kc_cert_reason
+kc_cert_check_window(const X509 *x, const char *id, unsigned *window)
+{
+	unsigned w = 0;
 	char *cn;
 	int same;
 
-	if (k == NULL || EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA)
+	if (window != NULL)
+		*window = 0;
+	if (!kc_key_is_rsa(X509_get0_pubkey(x)))	/* NULL: a key OpenSSL cannot decode */
 		return KC_CERT_NOT_RSA;
 	if ((cn = kc_cert_cn(x)) == NULL)
 		return KC_CERT_CN_MISMATCH;
@@ -191,8 +246,17 @@ kc_cert_check(const X509 *x, const char *id)
 	if (!same)
 		return KC_CERT_CN_MISMATCH;
 	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0)
-		return KC_CERT_NOT_YET_VALID;
+		w |= KC_CERT_EARLY;
 	if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0)
-		return KC_CERT_EXPIRED;
-	return KC_CERT_OK;
+		w |= KC_CERT_LATE;
+	if (window != NULL)
+		*window = w;
+	return (w & KC_CERT_EARLY) ? KC_CERT_NOT_YET_VALID : (w & KC_CERT_LATE) ? KC_CERT_EXPIRED :
+	    KC_CERT_OK;
+}
+
+enum kc_cert_reason
+kc_cert_check(const X509 *x, const char *id)
+{
+	return kc_cert_check_window(x, id, NULL);
 }
