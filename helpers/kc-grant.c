@@ -155,44 +155,7 @@ call(struct kc_kapi *k, const char *op, json_t *req, int nf_code, const char *wh
 
 /* ---- output ------------------------------------------------------------------------------- */
 
-struct grant {
-	const char *id, *data, *to, *author, *phase;
-};
-
-/* a DomainDataGrant as query returns it: {"data": {...}, "status": {"phase": ...}} */
-static int
-grant_of(const json_t *v, struct grant *g)
-{
-	memset(g, 0, sizeof *g);
-	if (json_unpack((json_t *)v, "{s:{s:s, s:s, s:s, s?s}, s?{s?s}}", "data",
-	    "domaindatagrant_id", &g->id, "domaindata_id", &g->data, "grant_domain", &g->to,
-	    "author", &g->author, "status", "phase", &g->phase) != 0)
-		return kc_err(KC_EAPI, "the KusciaAPI answered a grant without domaindatagrant_id, "
-		    "domaindata_id or grant_domain");
-	if (g->phase == NULL || *g->phase == '\0')
-		g->phase = "-";
-	return KC_OK;
-}
-
-static int
-print_grants(const struct opts *o, json_t *list)
-{
-	struct grant g;
-	size_t i;
-	json_t *v;
-	int rc;
-
-	json_array_foreach(list, i, v)
-		if ((rc = grant_of(v, &g)) != KC_OK)
-			return rc;
-	if (o->json)
-		return kc_json_print(json_incref(list));
-	json_array_foreach(list, i, v) {
-		grant_of(v, &g);
-		printf("%s %s %s %s\n", g.id, g.data, g.to, g.phase);
-	}
-	return KC_OK;
-}
+/* the answers are read (and grants printed) by lib/grant.c: kc_grant_of, kc_grant_print ... */
 
 static int
 print_done(const struct opts *o, const char *id, const char *word)
@@ -209,23 +172,11 @@ print_done(const struct opts *o, const char *id, const char *word)
 static int
 compare_existing(const struct opts *o, const json_t *view)
 {
-	struct grant g;
-	char *diff = NULL, *t;
+	char *diff = NULL;
 	int rc;
 
-	if ((rc = grant_of(view, &g)) != KC_OK)
+	if ((rc = kc_grant_diff(view, o->domain, o->data, o->to, &diff)) != KC_OK)
 		return rc;
-#define DIFF(name, have, want)							\
-	if ((have) != NULL && *(have) != '\0' && strcmp((have), (want)) != 0) {	\
-		t = kc_xasprintf("%s%s%s '%s', not '%s'", diff ? diff : "", diff ? "; " : "", \
-		    name, have, want);							\
-		free(diff);							\
-		diff = t;							\
-	}
-	DIFF("domaindata", g.data, o->data)
-	DIFF("grantee", g.to, o->to)
-	DIFF("owner", g.author, o->domain)
-#undef DIFF
 	if (diff == NULL)
 		return print_done(o, o->id, "unchanged");
 	rc = kc_err(KC_EAPI, "grant '%s' of domain '%s' already exists and differs: %s -- choose "
@@ -265,10 +216,10 @@ create_call(struct kc_kapi *k, const struct opts *o, const char *what, json_t **
 static int
 grant_create(const struct opts *o, struct kc_kapi *k)
 {
-	json_t *env = NULL, *found = NULL, *v;
-	const char *id = NULL;
+	json_t *env = NULL;
+	const json_t *found;
+	const char *id;
 	char *what;
-	size_t i;
 	int rc;
 
 	if (o->id != NULL) {
@@ -287,20 +238,10 @@ grant_create(const struct opts *o, struct kc_kapi *k)
 		free(what);
 		if (rc != KC_OK)
 			return rc;
-		json_array_foreach(json_object_get(json_object_get(env, "data"),
-		    "domaindatagrant_list"), i, v) {
-			struct grant g;
+		if ((found = kc_grant_find(env, o->data, o->to)) != NULL) {
+			struct kc_grant g;
 
-			if (grant_of(v, &g) == KC_OK && strcmp(g.data, o->data) == 0 &&
-			    strcmp(g.to, o->to) == 0) {
-				found = v;
-				break;
-			}
-		}
-		if (found != NULL) {
-			struct grant g;
-
-			grant_of(found, &g);
+			kc_grant_of(found, &g);
 			rc = print_done(o, g.id, "unchanged");
 			json_decref(env);
 			return rc;
@@ -321,7 +262,7 @@ grant_create(const struct opts *o, struct kc_kapi *k)
 		json_decref(env);
 		return rc;
 	}
-	if (json_unpack(env, "{s:{s:s}}", "data", "domaindatagrant_id", &id) != 0 || *id == '\0')
+	if ((id = kc_grant_created(env)) == NULL)
 		rc = kc_err(KC_EAPI, "the KusciaAPI created a grant but did not name it");
 	else
 		rc = print_done(o, id, "created");
@@ -333,13 +274,9 @@ grant_create(const struct opts *o, struct kc_kapi *k)
 static int
 grant_batch(const struct opts *o, struct kc_kapi *k)
 {
-	json_t *env = NULL, *d;
-	const char *m;
-	size_t i;
-	long code;
-	int rc, missing = 0, other = 0;
-
+	json_t *env = NULL;
 	json_t *req = batch_body(o);
+	int rc;
 
 	if (req == NULL)
 		kc_die(KC_ESYS, "out of memory building JSON");
@@ -347,28 +284,12 @@ grant_batch(const struct opts *o, struct kc_kapi *k)
 	json_decref(req);
 	if (rc != KC_OK)
 		return rc;
-	code = kc_kapi_code(env, &m);
-	if (code == 0) {
+	if (kc_kapi_code(env, NULL) == 0)
 		rc = json_is_array(json_object_get(env, "data")) ?
-		    print_grants(o, json_object_get(env, "data")) :
+		    kc_grant_print(json_object_get(env, "data"), o->json) :
 		    kc_err(KC_EAPI, "the KusciaAPI's batchQuery answered no list");
-		json_decref(env);
-		return rc;
-	}
-	json_array_foreach(json_object_get(json_object_get(env, "status"), "details"), i, d) {
-		const char *dm = json_string_value(json_object_get(d, "message"));
-		long dc = (long)json_integer_value(json_object_get(d, "code"));
-
-		kc_err(KC_EAPI, "%s (KusciaAPI code %ld)", dm != NULL ? dm : "no message", dc);
-		if (dc == CODE_NOT_EXISTS)
-			missing++;
-		else
-			other++;
-	}
-	if (missing + other == 0)
-		rc = kc_kapi_fail(env, KC_EAPI, "cannot query the grants");
 	else
-		rc = other > 0 ? KC_EAPI : KC_EFAIL;
+		rc = kc_grant_batch_fail(env);
 	json_decref(env);
 	return rc;
 }
@@ -376,6 +297,7 @@ grant_batch(const struct opts *o, struct kc_kapi *k)
 static int
 grant_query(const struct opts *o, struct kc_kapi *k)
 {
+	struct kc_grant g;
 	json_t *env = NULL, *one;
 	char *what;
 	int rc;
@@ -387,14 +309,14 @@ grant_query(const struct opts *o, struct kc_kapi *k)
 	free(what);
 	if (rc != KC_OK)
 		return rc;
-	if (o->json) {
-		struct grant g;
-
-		if ((rc = grant_of(json_object_get(env, "data"), &g)) == KC_OK)
-			rc = kc_json_print(json_incref(json_object_get(env, "data")));
-	} else {
-		one = json_pack("[O]", json_object_get(env, "data"));
-		rc = print_grants(o, one);
+	/* text and JSON alike: an answer without a readable grant is an error, never silence */
+	rc = kc_grant_of(json_object_get(env, "data"), &g);
+	if (rc == KC_OK && o->json) {
+		rc = kc_json_print(json_incref(json_object_get(env, "data")));
+	} else if (rc == KC_OK) {
+		if ((one = json_pack("[O]", json_object_get(env, "data"))) == NULL)
+			kc_die(KC_ESYS, "out of memory building JSON");
+		rc = kc_grant_print(one, 0);
 		json_decref(one);
 	}
 	json_decref(env);
@@ -404,10 +326,8 @@ grant_query(const struct opts *o, struct kc_kapi *k)
 static int
 grant_list(const struct opts *o, struct kc_kapi *k)
 {
-	json_t *env = NULL, *all, *keep, *v;
-	struct grant g;
+	json_t *env = NULL, *keep;
 	char *what;
-	size_t i;
 	int rc;
 
 	what = kc_xasprintf("cannot list the grants of domain '%s'", o->domain);
@@ -415,21 +335,8 @@ grant_list(const struct opts *o, struct kc_kapi *k)
 	free(what);
 	if (rc != KC_OK)
 		return rc;
-	all = json_object_get(json_object_get(env, "data"), "domaindatagrant_list");
-	if (!json_is_array(all)) {
-		json_decref(env);
-		return kc_err(KC_EAPI, "the KusciaAPI's list answered no domaindatagrant_list");
-	}
-	keep = json_array();
-	json_array_foreach(all, i, v) {
-		if ((rc = grant_of(v, &g)) != KC_OK)
-			break;
-		if ((o->data == NULL || strcmp(g.data, o->data) == 0) &&
-		    (o->to == NULL || strcmp(g.to, o->to) == 0))
-			json_array_append(keep, v);
-	}
-	if (rc == KC_OK)
-		rc = print_grants(o, keep);
+	if ((rc = kc_grant_filter(env, o->data, o->to, &keep)) == KC_OK)
+		rc = kc_grant_print(keep, o->json);
 	json_decref(keep);
 	json_decref(env);
 	return rc;

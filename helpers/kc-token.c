@@ -245,10 +245,10 @@ token_sa(const struct opts *o)
 	struct kc_kubeconfig kc = {0};
 	struct kc_http *h = NULL;
 	struct kc_resp r = {0};
-	const char *ns = o->nspace != NULL ? o->nspace : o->id, *tok = NULL, *why;
+	const char *ns = o->nspace != NULL ? o->nspace : o->id, *why;
 	long long secs = parse_duration(o->duration);
-	json_t *req = NULL, *ans = NULL;
-	char *body = NULL, *url = NULL, *m;
+	json_t *req = NULL;
+	char *body = NULL, *url = NULL, *m, *tok = NULL;
 	long ms = 30000;
 	int rc;
 
@@ -278,24 +278,15 @@ token_sa(const struct opts *o)
 	if ((rc = kc_http_request(h, "POST", url, "application/json", body, strlen(body), &r)) !=
 	    KC_OK)
 		goto out;
-	if (r.status != 200 && r.status != 201) {
-		m = kc_status_message(&r);
-		rc = kc_err(KC_EAPI, "cannot create a token for serviceaccount '%s' in namespace "
-		    "'%s': %s", o->id, ns, m);
-		free(m);
+	if ((rc = kc_tokenreq_answer(&r, o->id, ns, &tok)) != KC_OK)	/* lib/tokenreq.c */
 		goto out;
-	}
-	ans = json_loadb(r.body, r.len, 0, NULL);
-	if (json_unpack(ans, "{s:{s:s}}", "status", "token", &tok) != 0 || *tok == '\0') {
-		rc = kc_err(KC_EAPI, "the apiserver answered the TokenRequest without a token");
-		goto out;
-	}
 	rc = printf("%s\n", tok) < 0 ? KC_ESYS : KC_OK;
 out:
 	if (r.body != NULL)
 		OPENSSL_cleanse(r.body, r.len);
 	kc_resp_free(&r);
-	json_decref(ans);
+	if (tok != NULL)
+		kc_wipe_free(tok, strlen(tok) + 1);
 	json_decref(req);
 	free(body);
 	free(url);

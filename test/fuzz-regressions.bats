@@ -68,3 +68,64 @@ partner() { # NAME FILE
 		and (.stages[] | select(.check == "http") | .finding == "HTTP 401, server '"'kuscia-gateway?'"'")' <<<"$output"
 	[[ $stderr != *"out of memory"* ]]
 }
+
+# an answer STATUS with a JSON BODY from a raw server; its URL in $URL
+raw_http() { # STATUS BODY
+	printf 'HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+		"$1" "${#2}" "$2" >"$BATS_TEST_TMPDIR/answer.http"
+	raw_server "$BATS_TEST_TMPDIR/answer.http"
+	URL=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")
+}
+
+# a kubeconfig for the apiserver at $URL (plain HTTP, a bearer token)
+raw_kubeconfig() {
+	cat >"$BATS_TEST_TMPDIR/kubeconfig" <<-YAML
+		apiVersion: v1
+		kind: Config
+		clusters: [{name: raw, cluster: {server: "$URL"}}]
+		users: [{name: raw, user: {token: not-a-secret}}]
+		contexts: [{name: raw, context: {cluster: raw, user: raw}}]
+		current-context: raw
+	YAML
+}
+
+# fuzz_grant: a query answer with status.code 0 but no grant in it printed nothing and exited 0
+# with -o text (json_pack("[O]", NULL) is NULL, an empty list to print); -o json said why (6).
+# Both now read the grant first.
+
+@test "fuzz regression: grant query: an answer without the grant is an error (6), text as json" {
+	raw_http "200 OK" '{"status":{"code":0,"message":"success","details":[]}}'
+	run -6 --separate-stderr kc-grant query g1 -d alice --endpoint "$URL"
+	[ -z "$output" ]
+	[ "$stderr" = "kc-grant: the KusciaAPI answered a grant without domaindatagrant_id, domaindata_id or grant_domain" ]
+	run -6 --separate-stderr kc-grant query g1 -d alice --endpoint "$URL" -o json
+	[ -z "$output" ]
+	[ "$stderr" = "kc-grant: the KusciaAPI answered a grant without domaindatagrant_id, domaindata_id or grant_domain" ]
+}
+
+# fuzz_tokenreq: a TokenRequest answer whose token held a line break was printed as it was: two
+# lines where create_token.sh's callers expect one token. A token is now visible ASCII or an error.
+
+@test "fuzz regression: token sa: a token with a line break in it is the apiserver's error (6), nothing printed" {
+	raw_http "201 Created" '{"kind":"TokenRequest","apiVersion":"authentication.k8s.io/v1","status":{"token":"eyJ.a\nb.c","expirationTimestamp":"2030-01-01T00:00:00Z"}}'
+	raw_kubeconfig
+	run -6 --separate-stderr kc-token sa alice --kubeconfig "$BATS_TEST_TMPDIR/kubeconfig"
+	[ -z "$output" ]
+	[ "$stderr" = "kc-token: the apiserver answered the TokenRequest with a token holding a space, line break, control character or non-ASCII byte at byte 6" ]
+}
+
+# fuzz_route: kc_route_json gave NULL for a string jansson refuses (bytes that are not UTF-8 in a
+# route name, our domainID or a text) or for a route without a name: kc-route-check status -o json
+# died "out of memory building JSON" (4) and list -o json silently dropped that route. Such bytes
+# are now '?' and a missing name is null.
+
+@test "fuzz regression: route-check list -o json: a ClusterDomainRoute without a name is listed, route null" {
+	raw_http "200 OK" '{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"ClusterDomainRouteList","items":[{"spec":{"source":"alice","destination":"bob"}},{"metadata":{"name":"alice-carol"},"spec":{"source":"alice","destination":"carol"}}]}'
+	raw_kubeconfig
+	run -0 --separate-stderr kc-route-check list -o json --kubeconfig "$BATS_TEST_TMPDIR/kubeconfig"
+	[ -z "$stderr" ]
+	jq -e '(.routes | length) == 2 and .routes[0].route == null and .routes[0].destination == "bob"
+		and .routes[1].route == "alice-carol"' <<<"$output"
+	run -0 --separate-stderr kc-route-check list --kubeconfig "$BATS_TEST_TMPDIR/kubeconfig"
+	[ "${lines[0]}" = "- alice bob - - -" ]
+}

@@ -349,4 +349,43 @@ int kc_diag_run(struct kc_diag *d, struct kc_http *h, const char *server, const 
 json_t *kc_diag_json(const struct kc_diag *d);
 void kc_diag_free(struct kc_diag *d);
 
+/* grant.c: DomainDataGrants in KusciaAPI answers (spec/kusciaapi.md 4.2), for kc-grant; no
+ * network. Strings are borrowed from the answer. Errors printed, KC_E* returned. */
+struct kc_grant {
+	const char *id, *data, *to, *author, *phase;	/* author may be NULL; phase "-" if none */
+};
+/* a grant {"data": {domaindatagrant_id, domaindata_id, grant_domain[, author]}[, "status":
+ * {"phase"}]}: KC_OK or KC_EAPI */
+int kc_grant_of(const json_t *v, struct kc_grant *g);
+/* every grant of the array checked, then printed: "ID DATA GRANTEE PHASE" lines, or the array
+ * as one JSON document */
+int kc_grant_print(json_t *list, int json);
+/* an existing grant against the wanted one: KC_OK with *diff NULL when it grants DATA to TO
+ * (owned by OWNER, when it names its author), else "domaindata 'x', not 'y'; ..." (free it) */
+int kc_grant_diff(const json_t *view, const char *owner, const char *data, const char *to,
+    char **diff);
+/* a list answer's (data.domaindatagrant_list) first grant of DATA to TO, or NULL */
+const json_t *kc_grant_find(const json_t *env, const char *data, const char *to);
+/* a list answer's grants of DATA to TO (NULL: any) in a new array *keep; KC_EAPI when there is
+ * no list or a grant is unreadable */
+int kc_grant_filter(const json_t *env, const char *data, const char *to, json_t **keep);
+const char *kc_grant_created(const json_t *env);	/* create's data.domaindatagrant_id|NULL */
+/* a batchQuery answer with status.code != 0: each item's error printed; KC_EFAIL when every
+ * failed item is missing (11705), else KC_EAPI */
+int kc_grant_batch_fail(const json_t *env);
+
+/* tokenreq.c: the apiserver's answer R to a TokenRequest for service account SA in NS
+ * (kc-token sa), no network: KC_OK with *token (free it with kc_wipe_free(t, strlen(t) + 1)),
+ * else KC_EAPI, message printed */
+int kc_tokenreq_answer(const struct kc_resp *r, const char *sa, const char *ns, char **token);
+
+/* probe.c: the response headers a probe keeps (libcurl's header callback, one line a call,
+ * "Name: value\r\n"): of the last response, cleaned with kc_text_clean */
+struct kc_probe_headers {
+	char *server, *errmsg;	/* Server, kuscia-error-message; NULL when absent */
+	int done;		/* the empty line that ends the headers was seen */
+};
+void kc_probe_header(struct kc_probe_headers *h, const char *line, size_t len);
+void kc_probe_headers_free(struct kc_probe_headers *h);
+
 #endif

@@ -14,11 +14,11 @@
 struct xfer {
 	CURL *curl;
 	char err[CURL_ERROR_SIZE];
-	char *body, *server, *errmsg;
+	char *body;
 	size_t len;
-	/* TCP connected: curl says "Connected to" (its CONNECT_TIME stays 0 when TLS fails);
-	 * the headers ended with their empty line */
-	int connected, headers_done;
+	struct kc_probe_headers hd;	/* the last response's */
+	/* TCP connected: curl says "Connected to" (its CONNECT_TIME stays 0 when TLS fails) */
+	int connected;
 	/* captured once the TLS handshake is done */
 	int have_tls;
 	const char *version;
@@ -41,25 +41,25 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return add;
 }
 
-/* "Name: value\r\n" of the headers we need (the last response's) */
-static size_t
-on_header(char *p, size_t size, size_t n, void *arg)
+/* "Name: value\r\n" of the headers we need (the last response's); any bytes, len of them
+ * (libcurl passes one header line a call, not NUL-terminated) */
+void
+kc_probe_header(struct kc_probe_headers *h, const char *p, size_t len)
 {
-	struct xfer *x = arg;
-	size_t len = size * n, k;
 	char **slot = NULL;
+	size_t k = 0;
 
+	if (len == 0)
+		return;
 	if (len <= 2 && (p[0] == '\r' || p[0] == '\n'))
-		x->headers_done = 1;
+		h->done = 1;
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-		x->headers_done = 0;
-		free(x->server);
-		free(x->errmsg);
-		x->server = x->errmsg = NULL;
+		h->done = 0;
+		kc_probe_headers_free(h);
 	} else if (len > 7 && strncasecmp(p, "server:", 7) == 0) {
-		slot = &x->server, k = 7;
+		slot = &h->server, k = 7;
 	} else if (len > 21 && strncasecmp(p, "kuscia-error-message:", 21) == 0) {
-		slot = &x->errmsg, k = 21;
+		slot = &h->errmsg, k = 21;
 	}
 	if (slot != NULL && len < 4096) {
 		while (k < len && (p[k] == ' ' || p[k] == '\t'))
@@ -70,6 +70,22 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		*slot = kc_xasprintf("%.*s", (int)(len - k), p + k);
 		kc_text_clean(*slot);
 	}
+}
+
+void
+kc_probe_headers_free(struct kc_probe_headers *h)
+{
+	free(h->server);
+	free(h->errmsg);
+	h->server = h->errmsg = NULL;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+
+	kc_probe_header(&x->hd, p, size * n);
 	return size * n;
 }
 
@@ -154,8 +170,7 @@ xfer_free(struct xfer *x)
 		curl_global_cleanup();
 	}
 	free(x->body);
-	free(x->server);
-	free(x->errmsg);
+	kc_probe_headers_free(&x->hd);
 	X509_free(x->leaf);
 	sk_X509_pop_free(x->chain, X509_free);
 }
@@ -333,7 +348,7 @@ kc_probe_run(const struct kc_probe_opts *o, struct kc_probe *p)
 	if (!p->ep.tls)
 		kc_check_set(&p->stage[KC_PROBE_TLS], "skip", -1, kc_xstrdup("plain HTTP endpoint"),
 		    NULL);
-	if (cc == CURLE_OK && !x.headers_done)	/* the connection closed inside the headers */
+	if (cc == CURLE_OK && !x.hd.done)	/* the connection closed inside the headers */
 		cc = CURLE_PARTIAL_FILE;
 	if (cc != CURLE_OK)
 		rc = transfer_failed(o, p, &x, cc, ip);
@@ -341,11 +356,11 @@ kc_probe_run(const struct kc_probe_opts *o, struct kc_probe *p)
 		rc = kc_probe_tls(o, p, x.version, x.leaf, x.chain, ms[2]);
 	if (rc == KC_OK) {
 		curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &p->http_status);
-		p->server = x.server != NULL ? kc_xstrdup(x.server) : NULL;
-		kc_check_set(&p->stage[KC_PROBE_HTTP], "ok", ms[3], x.server != NULL ?
-		    kc_xasprintf("HTTP %ld, server '%s'", p->http_status, x.server) :
+		p->server = x.hd.server != NULL ? kc_xstrdup(x.hd.server) : NULL;
+		kc_check_set(&p->stage[KC_PROBE_HTTP], "ok", ms[3], x.hd.server != NULL ?
+		    kc_xasprintf("HTTP %ld, server '%s'", p->http_status, x.hd.server) :
 		    kc_xasprintf("HTTP %ld, no Server header", p->http_status), NULL);
-		rc = kc_probe_gateway(o, p, x.server, x.errmsg, x.body);
+		rc = kc_probe_gateway(o, p, x.hd.server, x.hd.errmsg, x.body);
 	}
 	if (rc == KC_OK && o->from != NULL)
 		rc = handshake(o, p, &x);

@@ -292,25 +292,46 @@ kc_route_state(const struct kc_route *r)
 	return r->ready ? "Ready True" : "Ready False";
 }
 
+/* a JSON string, null for NULL. jansson refuses bytes that are not UTF-8 (json_string is
+ * NULL, and so the whole document): a route name from the command line, our domainID or a
+ * text built from them may hold any byte; such a string is shown as kc_text_clean makes it
+ * ('?' for those bytes and control characters). NULL only when out of memory. */
+static json_t *
+jstr(const char *s)
+{
+	json_t *j;
+	char *t;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	t = kc_xstrdup(s);
+	kc_text_clean(t);
+	j = json_string(t);
+	free(t);
+	return j;
+}
+
 static json_t *
 tokens_json(const struct kc_route_tokens *t)
 {
 	if (t->n == 0)
 		return json_null();
-	return json_pack("{s:I, s:b, s:s?, s:I}", "revision", (json_int_t)t->revision, "ready",
-	    t->ready, "expirationTime", t->expires, "count", (json_int_t)t->n);
+	return json_pack("{s:I, s:b, s:o, s:I}", "revision", (json_int_t)t->revision, "ready",
+	    t->ready, "expirationTime", jstr(t->expires), "count", (json_int_t)t->n);
 }
 
 json_t *
 kc_route_json(const struct kc_route *r, const char *text, const char *fix)
 {
-	return json_pack("{s:s, s:b, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, "
-	    "s:o, s:o}",
-	    "route", r->name, "exists", r->exists, "source", r->source,
-	    "destination", r->destination, "endpoint", r->endpoint, "ready", r->ready,
+	return json_pack("{s:o, s:b, s:o, s:o, s:o, s:b, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, "
+	    "s:o}",
+	    "route", jstr(r->name), "exists", r->exists, "source", jstr(r->source),
+	    "destination", jstr(r->destination), "endpoint", jstr(r->endpoint), "ready", r->ready,
 	    "status", r->has_ready ? (r->ready ? "True" : "False") : NULL,
-	    "reason", r->reason, "message", r->message, "lastTransitionTime", r->since,
-	    "explanation", text, "fix", fix,
+	    "reason", jstr(r->reason), "message", jstr(r->message),
+	    "lastTransitionTime", jstr(r->since), "explanation", jstr(text), "fix", jstr(fix),
 	    "sourceTokens", tokens_json(&r->src), "destinationTokens", tokens_json(&r->dst));
 }
 
