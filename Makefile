@@ -50,7 +50,7 @@ FORCE:
 .PHONY: FORCE
 .SECONDARY: $(LIB_OBJS) $(HELPERS:%=build/%.o)
 
-build/lib/%.o: helpers/lib/%.c helpers/lib/kc.h build/flags
+build/lib/%.o: helpers/lib/%.c $(wildcard helpers/lib/*.h) build/flags
 	$(CC) $(KC_CFLAGS) -c -o $@ $<
 
 build/%.o: helpers/%.c helpers/lib/kc.h build/flags
@@ -115,7 +115,7 @@ FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Wno-format-nonlitera
 FUZZ_LIB_OBJS = $(LIB_SRCS:helpers/lib/%.c=build/fuzz/lib/%.o)
 .SECONDARY: $(FUZZ_LIB_OBJS)
 
-build/fuzz/lib/%.o: helpers/lib/%.c helpers/lib/kc.h
+build/fuzz/lib/%.o: helpers/lib/%.c $(wildcard helpers/lib/*.h)
 	@mkdir -p build/fuzz/lib
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

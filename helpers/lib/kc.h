@@ -268,8 +268,11 @@ int kc_kapi_answer(const char *url, const struct kc_resp *r, json_t **env);
 long kc_kapi_code(const json_t *env, const char **message);	/* status.code, .message */
 int kc_kapi_fail(const json_t *env, int code, const char *what);	/* "WHAT: msg (KusciaAPI code N)" */
 const char *kc_kapi_id_problem(const char *id);	/* DomainData/grant IDs: NULL when valid */
-/* http.c: libcurl's error text of the last failed request ("" if none) */
+/* http.c: the text of the last failed request's failure ("" if none) */
 const char *kc_http_error(const struct kc_http *h);
+/* an HTTP answer in memory read as kc_http_request reads one (for the fuzz target): KC_OK, or
+ * the code of its failure (printed) */
+int kc_http_parse(const char *data, size_t len, const char *method, struct kc_resp *r);
 
 /* probe.c: one line of a probe or a diagnosis, "STATUS CHECK: finding[ -- fix]" */
 struct kc_check {
