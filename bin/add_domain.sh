@@ -43,4 +43,7 @@ crt=$KUSCIA_ROOT/var/certs/$id.domain.crt
 cert=$(kc-cert b64 --domain "$id" "$crt")
 obj=$(kc-render domain.json DOMAIN_ID="$id" CERT="$cert" ROLE="$role" MASTER="$master" \
 	INTERCONN_PROTOCOL="$proto")
-printf '%s\n' "$obj" | kc-apply
+# a here-document: the object reaches kc-apply without a pipe and a forked shell
+exec kc-apply <<EOF
+$obj
+EOF

@@ -42,4 +42,7 @@ else
 		INTERCONN_PROTOCOL=kuscia HOST="$ep_host" PORT="$ep_port" PATH="$ep_path" \
 		ISTLS="$ep_tls" AUTHORIZATION=)
 fi
-printf '%s\n' "$obj" | kc-apply
+# a here-document: the object reaches kc-apply without a pipe and a forked shell
+exec kc-apply <<EOF
+$obj
+EOF

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "kc.h"
 
@@ -98,7 +97,7 @@ wipe_free(void *p)
 	if (p == NULL)
 		return;
 	h = (union hdr *)p - 1;
-	OPENSSL_cleanse(p, h->n);
+	kc_wipe(p, h->n);
 	free(h);
 }
 

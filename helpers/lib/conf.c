@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <yaml.h>
 
 #include "kc.h"
@@ -138,9 +137,9 @@ static void
 wipe_parser(yaml_parser_t *y)
 {
 	if (y->buffer.start != NULL)
-		OPENSSL_cleanse(y->buffer.start, (size_t)(y->buffer.end - y->buffer.start));
+		kc_wipe(y->buffer.start, (size_t)(y->buffer.end - y->buffer.start));
 	if (y->raw_buffer.start != NULL)
-		OPENSSL_cleanse(y->raw_buffer.start,
+		kc_wipe(y->raw_buffer.start,
 		    (size_t)(y->raw_buffer.end - y->raw_buffer.start));
 }
 
@@ -151,7 +150,7 @@ wipe_document(yaml_document_t *d)
 
 	for (n = d->nodes.start; n != NULL && n < d->nodes.top; n++)
 		if (n->type == YAML_SCALAR_NODE && n->data.scalar.value != NULL)
-			OPENSSL_cleanse(n->data.scalar.value, n->data.scalar.length);
+			kc_wipe(n->data.scalar.value, n->data.scalar.length);
 }
 
 int

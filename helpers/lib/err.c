@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/err.h>
-
 #include "kc.h"
 
 const char *kc_prog = "kc";
@@ -84,35 +82,6 @@ kc_die(int code, const char *fmt, ...)
 	vmsg("", fmt, ap);
 	va_end(ap);
 	exit(code);
-}
-
-const char *
-kc_ssl_reason(void)
-{
-	unsigned long e, last = 0;
-	const char *r;
-
-	while ((e = ERR_get_error()) != 0)
-		if (last == 0)
-			last = e;
-	if (last == 0)
-		return "unknown error";
-	r = ERR_reason_error_string(last);
-	return r != NULL ? r : "unknown error";
-}
-
-int
-kc_ssl_err(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s: ", prog());
-	va_start(ap, fmt);
-	vput(fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", kc_ssl_reason());
-	return code;
 }
 
 _Noreturn void

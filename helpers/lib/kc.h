@@ -37,6 +37,7 @@ extern const char *kc_prog;
 int kc_err(int code, const char *fmt, ...) KC_PRINTF(2, 3);	/* returns code */
 void kc_warn(const char *fmt, ...) KC_PRINTF(1, 2);		/* "PROG: warning: ..." */
 _Noreturn void kc_die(int code, const char *fmt, ...) KC_PRINTF(2, 3);
+/* sslerr.c */
 int kc_ssl_err(int code, const char *fmt, ...) KC_PRINTF(2, 3);	/* appends OpenSSL's reason */
 const char *kc_ssl_reason(void);	/* reason of the last OpenSSL error, queue cleared */
 /* usage text printed to stdout (code 0) or stderr (otherwise), then exit(code) */
@@ -48,7 +49,8 @@ void *kc_xcalloc(size_t n, size_t m);
 void *kc_xrealloc(void *p, size_t n);
 char *kc_xstrdup(const char *s);
 char *kc_xasprintf(const char *fmt, ...) KC_PRINTF(1, 2);
-void kc_wipe_free(void *p, size_t n);	/* OPENSSL_cleanse, then free */
+void kc_wipe(void *p, size_t n);	/* zero secret bytes (explicit_bzero: no libcrypto needed) */
+void kc_wipe_free(void *p, size_t n);	/* kc_wipe, then free */
 
 /* json.c */
 int kc_json_print(json_t *doc);	/* owns doc */

@@ -1,8 +1,7 @@
-/* mem.c - allocators that die on OOM */
+/* mem.c - allocators that die on OOM, and wiping secrets */
+#define _DEFAULT_SOURCE	/* explicit_bzero */
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/crypto.h>
 
 #include "kc.h"
 
@@ -69,6 +68,15 @@ kc_wipe_free(void *p, size_t n)
 {
 	if (p == NULL)
 		return;
-	OPENSSL_cleanse(p, n);
+	kc_wipe(p, n);
 	free(p);
+}
+
+/* zero secret bytes in a way the compiler cannot drop (OPENSSL_cleanse without libcrypto, so
+ * that kc-render and kc-conf do not load it) */
+void
+kc_wipe(void *p, size_t n)
+{
+	if (p != NULL && n > 0)
+		explicit_bzero(p, n);
 }
