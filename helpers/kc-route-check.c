@@ -519,6 +519,10 @@ main(int argc, char **argv)
 	if (s->run == cmd_status && o.explain != NULL) {
 		if (argc != optind)
 			BAD("--explain takes no operand");
+		if (*o.explain == '\0' || o.explain[strspn(o.explain, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789_.-")] != '\0')
+			BAD("invalid reason '%s': give a Ready reason word, e.g. "
+			    "DestinationIsNotAuthorized, True or none", o.explain);
 		return kc_exit_with(cmd_explain(&o));
 	}
 	if (argc - optind != 1)

@@ -103,6 +103,15 @@ raw_kubeconfig() {
 	[ "$stderr" = "kc-grant: the KusciaAPI answered a grant without domaindatagrant_id, domaindata_id or grant_domain" ]
 }
 
+# after fuzz_grant: grant list printed the IDs as the KusciaAPI sent them, so an ID holding a line
+# break split its grant over two lines; each field is now one line's worth, control bytes as '?'
+
+@test "fuzz regression: grant list: a grant ID with a line break stays on its one line" {
+	raw_http "200 OK" '{"status":{"code":0,"message":"success"},"data":{"domaindatagrant_list":[{"data":{"domaindatagrant_id":"g1\nevil","domaindata_id":"alice-table","grant_domain":"bob","author":"alice"},"status":{"phase":"Ready"}}]}}'
+	run -0 --separate-stderr kc-grant list -d alice --endpoint "$URL"
+	[ "$output" = "g1?evil alice-table bob Ready" ]
+}
+
 # fuzz_tokenreq: a TokenRequest answer whose token held a line break was printed as it was: two
 # lines where create_token.sh's callers expect one token. A token is now visible ASCII or an error.
 

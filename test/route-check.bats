@@ -469,4 +469,9 @@ reason_is() { # NODE ROUTE REASON
 	run -2 --separate-stderr kc-route-check status a-b c-d
 	run -2 --separate-stderr kc-route-check status --explain X a-b
 	[ -z "$output" ]
+	# a reason is a word: bytes that are not UTF-8 or spaces are a usage error, not exit 4
+	run -2 --separate-stderr kc-route-check status --explain $'X\377' -o json
+	[ -z "$output" ]
+	[ "${stderr_lines[0]}" = "kc-route-check: invalid reason '"$'X\377'"': give a Ready reason word, e.g. DestinationIsNotAuthorized, True or none" ]
+	run -2 --separate-stderr kc-route-check status --explain ''
 }

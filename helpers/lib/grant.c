@@ -36,8 +36,17 @@ kc_grant_print(json_t *list, int json)
 	if (json)
 		return kc_json_print(json_incref(list));
 	json_array_foreach(list, i, v) {
+		const char *f[4];
+
 		kc_grant_of(v, &g);
-		printf("%s %s %s %s\n", g.id, g.data, g.to, g.phase);
+		f[0] = g.id, f[1] = g.data, f[2] = g.to, f[3] = g.phase;
+		for (int k = 0; k < 4; k++) {	/* one line per grant, whatever the server sent */
+			char *c = kc_xstrdup(f[k]);
+
+			kc_text_clean(c);
+			printf("%s%c", c, k < 3 ? ' ' : '\n');
+			free(c);
+		}
 	}
 	return KC_OK;
 }
