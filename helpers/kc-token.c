@@ -141,7 +141,7 @@ load_key(const char *file, EVP_PKEY **key)
 		       "base64 of one", name);
 		goto out;
 	}
-	if (EVP_PKEY_get_base_id(*key) != EVP_PKEY_RSA) {
+	if (!kc_key_is_rsa(*key)) {
 		kc_err(rc, "%s is not an RSA key but %s: Kuscia domain keys are RSA", name,
 		       EVP_PKEY_get0_type_name(*key));
 		EVP_PKEY_free(*key);
