@@ -111,12 +111,9 @@ name_of(const X509_NAME *n)
 static char *
 when(const ASN1_TIME *t)
 {
-	struct tm tm;
-	char out[32];
+	char out[KC_TIME_LEN];
 
-	if (ASN1_TIME_to_tm(t, &tm) != 1 ||
-	    strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return kc_xstrdup("?");
+	kc_time_rfc3339(t, out, "?");
 	return kc_xstrdup(out);
 }
 
