@@ -400,6 +400,8 @@ main(int argc, char **argv)
 	int c;
 
 	kc_prog = "kc-apply";
+	if (argc > 1 && strcmp(argv[1], "--complete") == 0)	/* share/kc/completions */
+		return kc_complete(NULL, longopts, argc - 2, argv + 2);
 	if (kc_timeout_env(&o.timeout_ms) != KC_OK)
 		kc_usage(usage_text, KC_EUSAGE);
 	while ((c = getopt_long(argc, argv, "f:o:qh", longopts, NULL)) != -1)

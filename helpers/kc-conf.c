@@ -81,6 +81,8 @@ main(int argc, char **argv)
 	int c;
 
 	kc_prog = "kc-conf";
+	if (argc > 1 && strcmp(argv[1], "--complete") == 0)	/* share/kc/completions */
+		return kc_complete(NULL, longopts, argc - 2, argv + 2);
 	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1)
 		switch (c) {
 		case 'h': kc_usage(usage_text, KC_OK);

@@ -488,6 +488,8 @@ main(int argc, char **argv)
 	char *end;
 
 	kc_prog = "kc-grant";
+	if (argc > 1 && strcmp(argv[1], "--complete") == 0)	/* share/kc/completions */
+		return kc_complete("create query list delete", longopts, argc - 2, argv + 2);
 	if (kc_timeout_env(&o.timeout_ms) != KC_OK)
 		kc_usage(usage_text, KC_EUSAGE);
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))

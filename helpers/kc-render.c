@@ -616,6 +616,8 @@ main(int argc, char **argv)
 	int c;
 
 	kc_prog = "kc-render";
+	if (argc > 1 && strcmp(argv[1], "--complete") == 0)	/* share/kc/completions */
+		return kc_complete(NULL, longopts, argc - 2, argv + 2);
 	json_set_alloc_funcs(wipe_malloc, wipe_free);
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1)
 		switch (c) {

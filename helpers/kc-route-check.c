@@ -463,6 +463,8 @@ main(int argc, char **argv)
 	int c;
 
 	kc_prog = "kc-route-check";
+	if (argc > 1 && strcmp(argv[1], "--complete") == 0)	/* share/kc/completions */
+		return kc_complete("status probe endpoint list", longopts, argc - 2, argv + 2);
 	while ((c = getopt_long(argc, argv, "ho:k", longopts, NULL)) != -1) {
 		if (c == 'h')
 			kc_usage(usage_text, KC_OK);

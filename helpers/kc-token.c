@@ -315,6 +315,8 @@ main(int argc, char **argv)
 	int c, rc, nargs;
 
 	kc_prog = "kc-token";
+	if (argc > 1 && strcmp(argv[1], "--complete") == 0)	/* share/kc/completions */
+		return kc_complete("kusciaapi lite sa", longopts, argc - 2, argv + 2);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hn:", longopts, NULL)) != -1)
 		switch (c) {

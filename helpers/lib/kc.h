@@ -58,6 +58,12 @@ int kc_output_valid(const char *o);	/* "text" or "json"; prints why not */
 int kc_close_stdout(void);	/* flush and close stdout: KC_OK or KC_ESYS */
 int kc_exit_with(int rc);	/* kc_close_stdout() folded into rc */
 
+/* complete.c: --complete WORDS...: print what may follow WORDS, one a line: VERBS (space
+ * separated, or NULL) while no operand is typed, then every long option; after an option that
+ * takes a value only its values (-o: text, json). Returns kc_close_stdout(). */
+struct option;
+int kc_complete(const char *verbs, const struct option *longopts, int nwords, char *const *words);
+
 /* file.c */
 #define KC_MAX_FILE (16u << 20)
 /* read a whole file ("-" = stdin) into a NUL-terminated buffer; 0 or an errno value
