@@ -49,6 +49,35 @@ kc_usage() { # CODE [MESSAGE...]: one line on stderr (the message, else the Usag
 	exit "$_kc_code"
 }
 
+kc_complete() { # VERBS OPTIONS [WORDS...]: --complete, the words that may follow WORDS, one a
+	# line (share/kc/completions/kc.bash): VERBS while no operand is typed, then the long
+	# OPTIONS; OPTIONS that take a value end in '=', and after one only its values (-o: text
+	# json). The shell side of helpers/lib/complete.c.
+	_kc_verbs=$1 _kc_opts=$2 _kc_operand='' _kc_pending=''
+	shift 2
+	for _kc_w in "$@"; do
+		if [ -n "$_kc_pending" ]; then
+			_kc_pending=''
+			continue
+		fi
+		case $_kc_w in
+		-?*=*) ;;
+		-?*) case " $_kc_opts " in *" $_kc_w= "*) _kc_pending=$_kc_w ;; esac ;;
+		*) _kc_operand=1 ;;
+		esac
+	done
+	if [ -n "$_kc_pending" ]; then
+		case $_kc_pending in -o | --output) printf '%s\n' text json ;; esac
+		return 0
+	fi
+	if [ -z "$_kc_operand" ]; then
+		for _kc_w in $_kc_verbs; do printf '%s\n' "$_kc_w"; done
+	fi
+	for _kc_w in $_kc_opts; do
+		case $_kc_w in --*) printf '%s\n' "${_kc_w%=}" ;; esac
+	done
+}
+
 kc_check_id() { # WHAT ID: die (3) unless ID is a valid domain ID (CONTRACTS.md section 3)
 	_kc_why=
 	case $2 in
