@@ -5,6 +5,7 @@ BINDIR     ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/kc
 DATADIR    ?= $(PREFIX)/share/kc
 MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 KUSCIA_ROOT ?= /home/kuscia
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
@@ -28,6 +29,8 @@ LIB_OBJS   := $(LIB_SRCS:helpers/lib/%.c=build/lib/%.o)
 HELPERS    := $(patsubst helpers/%.c,%,$(wildcard helpers/kc-*.c))
 SCRIPTS    := kc-help kc-commands kc-version $(notdir $(wildcard libexec/kc-peer libexec/kc-doctor))
 DROPINS    := $(wildcard bin/*.sh)
+MAN1       := $(wildcard share/kc/man/*.1)
+MAN7       := $(wildcard share/kc/man/*.7)
 SH_FILES    = bin/kc $(DROPINS) libexec/kc-lib.sh $(SCRIPTS:%=libexec/%) mk/deps mk/install-kuscia mk/demo \
               test/fuzz/run
 BATS       ?= bats
@@ -76,6 +79,7 @@ check: all
 check-shell:
 	shellcheck -s sh $(SH_FILES)
 	shellcheck -x test/*.bats test/helper/*.bash bench/run .ci/run
+	shellcheck -s bash share/kc/completions/kc.bash
 
 # the helpers' tests again, every helper run under valgrind (test/helper/common.bash)
 check-valgrind: all
@@ -87,9 +91,10 @@ install: all
 	install -m 0755 $(HELPERS:%=libexec/%) $(SCRIPTS:%=libexec/%) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0644 libexec/kc-lib.sh $(DESTDIR)$(LIBEXECDIR)
 	cp -R share/kc/. $(DESTDIR)$(DATADIR)/
-	if ls share/kc/man/*.1 >/dev/null 2>&1; then \
-		install -d $(DESTDIR)$(MANDIR)/man1 && \
-		install -m 0644 share/kc/man/*.1 $(DESTDIR)$(MANDIR)/man1; fi
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	install -m 0644 share/kc/completions/kc.bash $(DESTDIR)$(BASHCOMPDIR)/kc
 
 # the drop-ins at upstream's paths inside a node; upstream's originals kept as *.orig
 install-kuscia: all
@@ -132,6 +137,8 @@ fuzz: fuzz-build
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kc $(DROPINS:bin/%=$(DESTDIR)$(BINDIR)/%)
 	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
+	rm -f $(MAN1:share/kc/man/%=$(DESTDIR)$(MANDIR)/man1/%) \
+		$(MAN7:share/kc/man/%=$(DESTDIR)$(MANDIR)/man7/%) $(DESTDIR)$(BASHCOMPDIR)/kc
 
 clean:
 	rm -rf build $(HELPERS:%=libexec/%)

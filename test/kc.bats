@@ -70,6 +70,29 @@ setup() {
 	[[ $output == *"  cert "* ]]
 }
 
+@test "kc: make install puts the man pages and the bash completion under DESTDIR; uninstall removes all" {
+	local dest="$BATS_TEST_TMPDIR/dest" prefix=/opt/kc f
+	run -0 make -s -C "$KC_SRC" -o all install DESTDIR="$dest" PREFIX="$prefix"
+	for f in "$KC_SRC"/share/kc/man/*.1; do
+		[ -f "$dest$prefix/share/man/man1/${f##*/}" ]
+	done
+	[ -f "$dest$prefix/share/man/man1/kc.1" ]
+	[ -f "$dest$prefix/share/man/man7/kc-dropins.7" ]
+	[ -f "$dest$prefix/share/bash-completion/completions/kc" ]
+	[ -f "$dest$prefix/share/kc/completions/kc.bash" ]
+	# man finds the installed page
+	run -0 env MANPATH="$dest$prefix/share/man" MANPAGER=cat MANWIDTH=80 man -P cat kc-peer
+	[[ $output == *"kc peer add PEER ENDPOINT"* ]]
+	# MANDIR moves the pages alone
+	run -0 make -s -C "$KC_SRC" -o all install DESTDIR="$dest" PREFIX="$prefix" MANDIR=/man
+	[ -f "$dest/man/man1/kc-cert.1" ]
+	run -0 make -s -C "$KC_SRC" -o all uninstall DESTDIR="$dest" PREFIX="$prefix" MANDIR=/man
+	[ ! -e "$dest/man/man1/kc-cert.1" ]
+	run -0 make -s -C "$KC_SRC" -o all uninstall DESTDIR="$dest" PREFIX="$prefix"
+	run -0 find "$dest" -type f
+	[ -z "$output" ]
+}
+
 @test "kc: make install-kuscia puts the drop-ins at upstream's paths and keeps originals" {
 	local root="$BATS_TEST_TMPDIR/kuscia"
 	mkdir -p "$root/scripts/deploy"
