@@ -776,7 +776,8 @@ main(int argc, char **argv)
 
 	kc_prog = "kc-cert";
 	if (argc > 1 && strcmp(argv[1], "--complete") == 0)	/* share/kc/completions */
-		return kc_complete("inspect verify b64 import export gen keygen client", longopts, argc - 2, argv + 2);
+		return kc_complete("inspect verify b64 import export gen keygen client", longopts,
+		    argc - 2, argv + 2);
 	if (argc < 2) {
 		kc_err(KC_EUSAGE, "missing command");
 		kc_usage(usage_top, KC_EUSAGE);

@@ -13,7 +13,7 @@
 #include "kc.h"
 
 static const char usage_text[] =
-    "Usage: kc-token [kusciaapi | lite ID [--key FILE] | sa ID [--duration D] [-n NS]]\n"
+    "Usage: kc token [kusciaapi | lite ID [--key FILE] | sa ID [--duration D] [-n NS]]\n"
     "\n"
     "Print this node's KusciaAPI token, or derive a lite domain's from its key.\n"
     "\n"

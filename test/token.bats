@@ -15,7 +15,7 @@ setup() {
 	load helper/common
 	common_setup
 	TOKEN=abcdefghijklmnopqrstuvwxyz+/0123
-	USAGE='Usage: kc-token [kusciaapi | lite ID [--key FILE] | sa ID [--duration D] [-n NS]]'
+	USAGE='Usage: kc token [kusciaapi | lite ID [--key FILE] | sa ID [--duration D] [-n NS]]'
 }
 
 to_full() { # CMD...: run CMD with stdout on a full disk
