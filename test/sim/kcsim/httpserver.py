@@ -60,6 +60,19 @@ class Request:
         return v[0] if v else default
 
 
+_date = (None, "")  # (second, its HTTP date): formatted once a second
+
+
+def http_date():
+    global _date
+    t = int(time.time())
+    sec, text = _date
+    if sec != t:
+        text = email.utils.formatdate(t, usegmt=True)
+        _date = (t, text)
+    return text
+
+
 class Response:
     def __init__(self, status, body=b"", headers=None, content_type="application/json"):
         self.status = status
@@ -87,7 +100,7 @@ class Response:
             else:
                 lines.append("%s: %s" % (k, v))
         if "date" not in names:
-            lines.append("Date: " + email.utils.formatdate(usegmt=True))
+            lines.append("Date: " + http_date())
         if chunked:
             lines.append("Transfer-Encoding: chunked")
         else:

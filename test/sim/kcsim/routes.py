@@ -67,6 +67,11 @@ def controller(node):
     return _controllers.get(id(node))
 
 
+def _ends(cdr):
+    spec = cdr.get("spec") if isinstance(cdr.get("spec"), dict) else {}
+    return frozenset((spec.get("source"), spec.get("destination")))
+
+
 # --- a small delaying work queue (client-go's, reduced) -------------------------------------
 
 class _Queue:
@@ -136,6 +141,7 @@ class Controller:
         self.queue = _Queue()
         self.state = {}
         self.seen_spec = {}
+        self.cdr_ends = {}  # CDR name -> its source and destination Domains: which Domain events matter
         self.started = time.time()
         self.gateway_ok = True
         self.fine = G._fine(node)
@@ -165,6 +171,9 @@ class Controller:
     # life cycle ---------------------------------------------------------------------------
     def start(self):
         self.store.subscribe(self.on_event)
+        for cdr in self.store.list(CDR, ""):  # after subscribing, so that no route is missed
+            name = cdr["metadata"]["name"]
+            self.cdr_ends[name] = self.cdr_ends.get(name, frozenset()) | _ends(cdr)
         for i in range(self.WORKERS):
             t = threading.Thread(target=self._work, name="kcsim-routes-%d" % i, daemon=True)
             t.start()
@@ -211,13 +220,19 @@ class Controller:
             meta = obj.get("metadata") or {}
             name = meta.get("name")
             if kind == "ClusterDomainRoute":
+                if event == "DELETED":
+                    self.cdr_ends.pop(name, None)
+                else:  # every end a route has had: a late event of an older version only adds
+                    self.cdr_ends[name] = self.cdr_ends.get(name, frozenset()) | _ends(obj)
                 spec = json.dumps(obj.get("spec"), sort_keys=True)
                 if event == "MODIFIED" and self.seen_spec.get(name) == spec:
                     return  # a status write (often ours): nothing to derive
                 self.seen_spec[name] = spec
                 self.queue.add(("cdr", name))
             elif kind == "Domain":
-                self.queue.add(("domain", name))
+                # a Domain only matters to the routes that name it (a new route is synced by its own event)
+                if any(name in ends for ends in list(self.cdr_ends.values())):
+                    self.queue.add(("domain", name))
             elif kind == "DomainRoute" and meta.get("namespace") == self.domain:
                 owner = _owner_cdr(obj)
                 spec = obj.get("spec") or {}

@@ -1,18 +1,21 @@
 """SQLite-backed object store of the simulated Kubernetes API (DIR/sim/store.sqlite).
 
 Objects are plain dicts exactly as the API returns them. Namespace "" holds cluster-scoped
-kinds. Reads come from an in-memory copy (one JSON string per object); every write goes to
-SQLite before it is visible. Subscribers are called after the write, outside the lock.
+kinds. Reads come from an in-memory copy (one JSON string per object, indexed by kind); every
+write goes to SQLite before it is visible (one statement for a single object; the running node
+holds the database exclusively, WAL without fsync). Subscribers are called after the write,
+outside the lock, all with one decoded copy of the object, which they must not modify.
 """
 
-import datetime
 import json
 import re
 import sqlite3
 import threading
+import time
 import uuid
 
 GROUP = "kuscia.secretflow"
+_RV_RE = re.compile(r'"resourceVersion":"([0-9]+)"')
 VERSION = "v1alpha1"
 
 
@@ -83,8 +86,17 @@ class ApiError(Exception):
         return st
 
 
+_stamp = (None, "")  # (second, its RFC 3339 text): formatted once a second
+
+
 def now_rfc3339():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    global _stamp
+    t = int(time.time())
+    sec, text = _stamp
+    if sec != t:
+        text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        _stamp = (t, text)
+    return text
 
 
 def _details(kind, name):
@@ -191,16 +203,28 @@ class Store:
     def __init__(self, path):
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # the node's process is the store's only user while it runs: holding the lock for good
+        # spares every write its file locking (and the WAL index lives in memory, not in -shm)
+        self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        # no fsync: a write is in the OS's hands when the API answers, which outlives the simulator
+        # process (kill -9 included); only a machine crash could lose it, and test nodes are scratch
+        self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute("CREATE TABLE IF NOT EXISTS objects (plural TEXT, ns TEXT, name TEXT, data TEXT,"
                          " PRIMARY KEY (plural, ns, name))")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
-        self._objs = {}
+        self._objs = {}  # (plural, ns, name) -> JSON text
+        self._by_plural = {p: {} for p in KINDS}  # plural -> {(plural, ns, name): JSON text}
+        rv = 0
         for plural, ns, name, data in self._db.execute("SELECT plural, ns, name, data FROM objects"):
-            self._objs[(plural, ns, name)] = data
+            key = (plural, ns, name)
+            self._objs[key] = data
+            self._by_plural.setdefault(plural, {})[key] = data
+            for m in _RV_RE.finditer(data):
+                rv = max(rv, int(m.group(1)))
         row = self._db.execute("SELECT v FROM meta WHERE k='rv'").fetchone()
-        self._rv = int(row[0]) if row else 0
+        # the counter: the meta row (written with deletions) or the newest object, whichever is later
+        self._rv = max(int(row[0]) if row else 0, rv)
         self._subs = []
 
     def close(self):
@@ -231,31 +255,44 @@ class Store:
             return str(self._rv)
 
     def _write(self, changes):
-        """changes: list of (key, data-or-None). One transaction, then the cache."""
-        cur = self._db.cursor()
-        cur.execute("BEGIN")
-        try:
-            for (plural, ns, name), data in changes:
-                if data is None:
-                    cur.execute("DELETE FROM objects WHERE plural=? AND ns=? AND name=?", (plural, ns, name))
-                else:
-                    cur.execute("INSERT OR REPLACE INTO objects VALUES (?,?,?,?)", (plural, ns, name, data))
-            cur.execute("INSERT OR REPLACE INTO meta VALUES ('rv', ?)", (str(self._rv),))
-            cur.execute("COMMIT")
-        except Exception:
-            cur.execute("ROLLBACK")
-            raise
+        """changes: list of (key, data-or-None). One transaction, then the cache.
+        A single create or update is one statement (SQLite's own transaction): the object carries
+        the new resourceVersion, so the counter is only written beside deletions."""
+        if len(changes) == 1 and changes[0][1] is not None:
+            (plural, ns, name), data = changes[0]
+            self._db.execute("INSERT OR REPLACE INTO objects VALUES (?,?,?,?)", (plural, ns, name, data))
+        else:
+            cur = self._db.cursor()
+            cur.execute("BEGIN")
+            try:
+                for (plural, ns, name), data in changes:
+                    if data is None:
+                        cur.execute("DELETE FROM objects WHERE plural=? AND ns=? AND name=?", (plural, ns, name))
+                    else:
+                        cur.execute("INSERT OR REPLACE INTO objects VALUES (?,?,?,?)", (plural, ns, name, data))
+                cur.execute("INSERT OR REPLACE INTO meta VALUES ('rv', ?)", (str(self._rv),))
+                cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
         for key, data in changes:
+            index = self._by_plural.setdefault(key[0], {})
             if data is None:
                 self._objs.pop(key, None)
+                index.pop(key, None)
             else:
                 self._objs[key] = data
+                index[key] = data
 
     def _emit(self, events):
-        for ev, obj in events:
+        """events: (type, JSON text). Every subscriber gets the same decoded object (they only read)."""
+        if not self._subs:
+            return
+        for ev, data in events:
+            obj = json.loads(data)
             for fn in list(self._subs):
                 try:
-                    fn(ev, json.loads(json.dumps(obj)))
+                    fn(ev, obj)
                 except Exception:  # a subscriber must not break the writer
                     pass
 
@@ -268,40 +305,54 @@ class Store:
         data = self._objs.get(self._key(kind, namespace or "", name))
         return json.loads(data) if data is not None else None
 
-    def list(self, plural, namespace=None, label_selector=None, field_selector=None):
+    def get_raw(self, plural, namespace, name):
+        """The JSON text of an object (json.dumps of what get returns), or None."""
+        return self._objs.get(self._key(self.kind_of(plural), namespace or "", name))
+
+    def list_raw(self, plural, namespace=None):
+        """JSON texts of a kind's objects (all, or one namespace's), ordered by namespace and name."""
         kind = self.kind_of(plural)
+        with self._lock:
+            index = self._by_plural.get(plural) or {}
+            if namespace and kind.namespaced:
+                items = [(k, v) for k, v in index.items() if k[1] == namespace]
+            else:
+                items = list(index.items())
+        items.sort(key=lambda kv: (kv[0][1], kv[0][2]))
+        return items
+
+    def list(self, plural, namespace=None, label_selector=None, field_selector=None):
+        self.kind_of(plural)
         reqs = parse_selector(label_selector) if label_selector else []
         freqs = parse_field_selector(field_selector) if field_selector else []
-        with self._lock:
-            items = [(k, v) for k, v in self._objs.items() if k[0] == plural
-                     and (not namespace or not kind.namespaced or k[1] == namespace)]
-        items.sort(key=lambda kv: (kv[0][1], kv[0][2]))
         out = []
-        for (_, ns, name), data in items:
-            obj = json.loads(data)
-            if reqs and not selector_matches(reqs, obj.get("metadata", {}).get("labels")):
-                continue
+        for (_, ns, name), data in self.list_raw(plural, namespace):
             ok = True
             for field, eq, val in freqs:
                 have = name if field == "name" else ns
                 if (have == val) != eq:
                     ok = False
-            if ok:
-                out.append(obj)
+            if not ok:
+                continue
+            obj = json.loads(data)
+            if reqs and not selector_matches(reqs, obj.get("metadata", {}).get("labels")):
+                continue
+            out.append(obj)
         return out
 
     # -- writes
-    def create(self, obj):
+    def create(self, obj, raw=False):
+        """Store a new object; returns it (raw: as its JSON text)."""
         kind = BY_KIND.get(obj.get("kind", ""))
         if kind is None:
             raise ApiError(400, "BadRequest", "unknown kind %r" % obj.get("kind"))
-        obj = json.loads(json.dumps(obj))
-        meta = obj.setdefault("metadata", {})
+        # only the top level and metadata change here: shallow copies keep the caller's object as it was
+        obj = dict(obj)
+        meta = obj["metadata"] = dict(obj["metadata"]) if "metadata" in obj else {}
         name = meta.get("name", "")
         ns = meta.get("namespace", "") if kind.namespaced else ""
         if not kind.namespaced:
             meta.pop("namespace", None)
-        events = []
         with self._lock:
             key = self._key(kind, ns, name)
             if key in self._objs:
@@ -320,13 +371,13 @@ class Store:
                 meta.pop("generation", None)
             for sysf in ("deletionTimestamp", "selfLink"):
                 meta.pop(sysf, None)
-            changes = [(key, json.dumps(obj, separators=(",", ":")))]
-            events.append(("ADDED", obj))
-            self._write(changes)
-        self._emit(events)
-        return json.loads(json.dumps(obj))
+            data = json.dumps(obj, separators=(",", ":"))
+            self._write([(key, data)])
+        self._emit([("ADDED", data)])
+        return data if raw else json.loads(data)
 
-    def update(self, obj):
+    def update(self, obj, raw=False):
+        """Replace an object (not its status); returns the result (raw: as its JSON text)."""
         kind = BY_KIND.get(obj.get("kind", ""))
         if kind is None:
             raise ApiError(400, "BadRequest", "unknown kind %r" % obj.get("kind"))
@@ -336,10 +387,10 @@ class Store:
         ns = meta.get("namespace", "") if kind.namespaced else ""
         with self._lock:
             key = self._key(kind, ns, name)
-            cur = self._objs.get(key)
-            if cur is None:
+            text = self._objs.get(key)
+            if text is None:
                 raise not_found(kind, name)
-            cur = json.loads(cur)
+            cur = json.loads(text)
             cmeta = cur["metadata"]
             rv = meta.get("resourceVersion")
             if rv and rv != cmeta.get("resourceVersion"):
@@ -363,12 +414,13 @@ class Store:
                     gen += 1
                 nmeta["generation"] = gen
             nmeta.pop("resourceVersion", None)
-            if _strip_rv(cur) == _strip_rv(new):
-                return cur  # no-op update: resourceVersion unchanged, as the apiserver does
+            if _same_but_rv(cur, new):
+                return text if raw else cur  # no-op update: resourceVersion unchanged, as the apiserver does
             nmeta["resourceVersion"] = self._next_rv()
-            self._write([(key, json.dumps(new, separators=(",", ":")))])
-        self._emit([("MODIFIED", new)])
-        return json.loads(json.dumps(new))
+            data = json.dumps(new, separators=(",", ":"))
+            self._write([(key, data)])
+        self._emit([("MODIFIED", data)])
+        return data if raw else new  # new is a private copy: the store and the subscribers have their own
 
     def update_status(self, plural, namespace, name, status, resource_version=None):
         kind = self.kind_of(plural)
@@ -387,9 +439,10 @@ class Store:
             else:
                 cur["status"] = json.loads(json.dumps(status))
             cur["metadata"]["resourceVersion"] = self._next_rv()
-            self._write([(key, json.dumps(cur, separators=(",", ":")))])
-        self._emit([("MODIFIED", cur)])
-        return json.loads(json.dumps(cur))
+            data = json.dumps(cur, separators=(",", ":"))
+            self._write([(key, data)])
+        self._emit([("MODIFIED", data)])
+        return cur  # a private copy: the store and the subscribers have their own
 
     def delete(self, plural, namespace, name, resource_version=None, uid=None):
         """Delete one object and, as the garbage collector and the namespace controller do,
@@ -433,12 +486,23 @@ class Store:
             self._write([(k, None) for k in doomed])
             for k, o in doomed.items():
                 o["metadata"]["resourceVersion"] = rv
-                events.append(("DELETED", o))
+                events.append(("DELETED", json.dumps(o, separators=(",", ":"))))
         self._emit(events)
         return cur
 
 
-def _strip_rv(obj):
-    o = json.loads(json.dumps(obj))
-    o.get("metadata", {}).pop("resourceVersion", None)
-    return o
+def _same_but_rv(a, b):
+    """a == b but for metadata.resourceVersion (both plain JSON values, metadata a dict)."""
+    if a.keys() != b.keys():
+        return False
+    for k, x in a.items():
+        y = b[k]
+        if k == "metadata" and isinstance(x, dict) and isinstance(y, dict):
+            if x.keys() - {"resourceVersion"} != y.keys() - {"resourceVersion"}:
+                return False
+            for mk, mx in x.items():
+                if mk != "resourceVersion" and mx != y[mk]:
+                    return False
+        elif x != y:
+            return False
+    return True

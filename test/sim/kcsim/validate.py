@@ -44,9 +44,9 @@ class FieldErrors:
 def drop_nulls(v):
     """Remove null members (the apiserver drops null values of non-nullable fields)."""
     if isinstance(v, dict):
-        return {k: drop_nulls(x) for k, x in v.items() if x is not None}
+        return {k: drop_nulls(x) if isinstance(x, (dict, list)) else x for k, x in v.items() if x is not None}
     if isinstance(v, list):
-        return [drop_nulls(x) for x in v]
+        return [drop_nulls(x) if isinstance(x, (dict, list)) else x for x in v]
     return v
 
 
