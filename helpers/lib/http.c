@@ -174,7 +174,8 @@ static char *
 request_text(const struct kc_http *h, const char *method, const struct url *u, const char *ctype,
     const char *body, size_t len, size_t *n)
 {
-	size_t cap = strlen(method) + strlen(u->path) + strlen(u->hostport) + 200 + len;
+	size_t cap = strlen(method) + strlen(u->path) + strlen(u->hostport) + strlen(KC_VERSION) +
+	    200 + len;
 	char *s, *p;
 
 	if (ctype != NULL)
@@ -456,7 +457,7 @@ exchange(struct kc_http *h, const struct url *u, const char *origin, const char 
 		kc_net_close(&h->c);
 		return -1;
 	}
-	if (!keep)
+	if (!keep || h->pos != h->len)	/* bytes past the answer: not a connection to reuse */
 		kc_net_close(&h->c);
 	return 0;
 }
