@@ -136,6 +136,16 @@ req() { # N FILTER: jq FILTER on the Nth request the server received
 	[ "$(req 2 .connection)" = 2 ]
 }
 
+@test "http: a connection with bytes past the answer is not reused" {
+	step "$(answer '404 Not Found' "$NOTFOUND")$(answer '200 OK' '{"stray":true}')"
+	step "$(answer '201 Created' "$CREATED")"
+	serve
+	kubeconfig "http://127.0.0.1:$PORT"
+	run -0 --separate-stderr kc-apply -f "$OBJ"
+	[ "$output" = "namespace/ns1 created" ]
+	[ "$(req 2 .connection)" = 2 ]
+}
+
 @test "http: 100 Continue is skipped; an HTTP/1.0 answer without length ends with the stream" {
 	raw 'HTTP/1.1 100 Continue\r\n\r\n%s' "$(answer '404 Not Found' "$NOTFOUND")"
 	step "$RAW"
