@@ -58,9 +58,9 @@ ssl_reason(void)
 	return r != NULL ? r : "unknown error";
 }
 
-/* wait until the socket is ready for EV, at most until c->end */
-int
-kc_net_wait(struct kc_net *c, short ev, long long end, const char *phase)
+/* wait until the socket is ready for EV, at most until END */
+static int
+wait_fd(struct kc_net *c, short ev, long long end, const char *phase)
 {
 	for (;;) {
 		struct pollfd p = {.fd = c->fd, .events = ev};
@@ -135,7 +135,7 @@ tcp_connect(struct kc_net *c, const char *host, const char *port, long long end)
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		if (errno == EINPROGRESS) {
-			if (kc_net_wait(c, POLLOUT, end, "connecting") != 0) {
+			if (wait_fd(c, POLLOUT, end, "connecting") != 0) {
 				freeaddrinfo(res);
 				return -1;
 			}
@@ -241,8 +241,8 @@ tls_ctx(struct kc_net *c)
 }
 
 /* a failed TLS call: in the handshake, or (done) while sending or reading */
-int
-kc_net_tls_fail(struct kc_net *c, int e, int handshake)
+static int
+tls_fail(struct kc_net *c, int e, int handshake)
 {
 	long v = SSL_get_verify_result(c->ssl);
 	int en = errno;
@@ -301,8 +301,8 @@ tls_connect(struct kc_net *c, const char *host, long long end)
 			return 0;
 		e = SSL_get_error(c->ssl, r);
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-			return kc_net_tls_fail(c, e, 1);
-		if (kc_net_wait(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, end,
+			return tls_fail(c, e, 1);
+		if (wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, end,
 		    "in the TLS handshake") != 0)
 			return -1;
 	}
@@ -362,7 +362,7 @@ kc_net_send(struct kc_net *c, const char *p, size_t n, long long end)
 				n -= (size_t)sw;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				return kc_net_fail(c, KC_NET_SEND, "%s", strerror(errno));
-			} else if (kc_net_wait(c, POLLOUT, end, "sending the request") != 0) {
+			} else if (wait_fd(c, POLLOUT, end, "sending the request") != 0) {
 				return -1;
 			}
 			continue;
@@ -376,12 +376,12 @@ kc_net_send(struct kc_net *c, const char *p, size_t n, long long end)
 		}
 		e = SSL_get_error(c->ssl, r);
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
-			kc_net_tls_fail(c, e, 0);
+			tls_fail(c, e, 0);
 			if (c->kind == KC_NET_IO)
 				c->kind = KC_NET_SEND;
 			return -1;
 		}
-		if (kc_net_wait(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, end,
+		if (wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, end,
 		    "sending the request") != 0)
 			return -1;
 	}
@@ -402,7 +402,7 @@ kc_net_recv(struct kc_net *c, char *p, size_t n, long long end, const char *phas
 				return r;
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				return kc_net_fail(c, KC_NET_IO, "%s", strerror(errno));
-			if (kc_net_wait(c, POLLIN, end, phase) != 0)
+			if (wait_fd(c, POLLIN, end, phase) != 0)
 				return -1;
 			continue;
 		}
@@ -424,8 +424,8 @@ kc_net_recv(struct kc_net *c, char *p, size_t n, long long end, const char *phas
 			return 0;
 		}
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-			return kc_net_tls_fail(c, e, 0);
-		if (kc_net_wait(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, end, phase) != 0)
+			return tls_fail(c, e, 0);
+		if (wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, end, phase) != 0)
 			return -1;
 	}
 }

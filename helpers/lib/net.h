@@ -30,8 +30,6 @@ struct kc_net {
 
 long long kc_now_ms(void);	/* CLOCK_MONOTONIC */
 int kc_net_fail(struct kc_net *c, enum kc_net_fail kind, const char *fmt, ...) KC_PRINTF(3, 4);
-int kc_net_wait(struct kc_net *c, short ev, long long end, const char *phase);
-int kc_net_tls_fail(struct kc_net *c, int ssl_error, int handshake);
 /* these return 0, or -1 with c->kind and c->err set (nothing printed) */
 int kc_net_open(struct kc_net *c, int tls, const char *host, const char *port, long long end);
 int kc_net_send(struct kc_net *c, const char *p, size_t n, long long end);
