@@ -25,9 +25,12 @@ teardown() {
 	[ ! -f "$BATS_TEST_TMPDIR/pid" ] || kill "$(cat "$BATS_TEST_TMPDIR/pid")" 2>/dev/null || true
 }
 
-# a server answering every connection with the bytes of FILE; its port in $BATS_TEST_TMPDIR/port
+# a server answering every request with the bytes of FILE, then closing (test/helper/rawhttpd.py);
+# its port in $BATS_TEST_TMPDIR/port
 raw_server() { # FILE
-	"$KC_PYTHON" "$F/raw-answer.py" "$1" "$BATS_TEST_TMPDIR/port" </dev/null >/dev/null 2>&1 3>&- &
+	jq -n --arg f "$1" '[{file: $f, close: true, repeat: true}]' >"$BATS_TEST_TMPDIR/plan.json"
+	"$KC_PYTHON" "$KC_SRC/test/helper/rawhttpd.py" "$BATS_TEST_TMPDIR/plan.json" \
+		"$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/requests.log" </dev/null >/dev/null 2>&1 3>&- &
 	echo $! >"$BATS_TEST_TMPDIR/pid"
 	poll_until 10 test -s "$BATS_TEST_TMPDIR/port"
 }

@@ -230,11 +230,12 @@ req() { # N FILTER: jq FILTER on the Nth request the server received
 	[ ! -s "$LOG" ]
 }
 
-@test "http: plain HTTP spoken to a TLS server, and TLS to a plain one, fail as TLS (7)" {
+@test "http: plain HTTP to a TLS server gets no answer (5); TLS to a plain one fails as TLS (7)" {
 	serve --tls "$BATS_FILE_TMPDIR/ok.crt" "$BATS_FILE_TMPDIR/ok.key"
 	kubeconfig "http://127.0.0.1:$PORT"
-	run --separate-stderr kc-apply -f "$OBJ"
-	[ "$status" -eq 5 ]
+	run -5 --separate-stderr kc-apply -f "$OBJ"
+	# the TLS server drops the connection, unread bytes and all: a reset, or just the close
+	[[ $stderr == "kc-apply: request to 'http://127.0.0.1:$PORT/api/v1/namespaces/ns1' failed: "@(Connection reset by peer|the server closed the connection without answering) ]]
 	kill "$(cat "$BATS_TEST_TMPDIR/pid")"
 	rm "$BATS_TEST_TMPDIR/port"
 	step "$(answer '400 Bad Request' 'not TLS')" true true
@@ -242,4 +243,14 @@ req() { # N FILTER: jq FILTER on the Nth request the server received
 	kubeconfig "https://127.0.0.1:$PORT" "$BATS_FILE_TMPDIR/ok.crt"
 	run -7 --separate-stderr kc-apply -f "$OBJ"
 	[[ $stderr == "kc-apply: TLS with 'https://127.0.0.1:$PORT/"*"' failed: "*"wrong version number" ]]
+}
+
+@test "http: a kubeconfig server that is no http(s)://HOST[:PORT] URL is bad input (3), nothing sent" {
+	local u
+	for u in "http://127.0.0.1:99999" "https://" "https://user@127.0.0.1:1" "http://[::1"; do
+		kubeconfig "$u"
+		run -3 --separate-stderr kc-apply -f "$OBJ"
+		[ -z "$output" ]
+		[[ $stderr == "kc-apply: cannot send a request to '"*"': not an http(s)://HOST[:PORT] URL" ]]
+	done
 }

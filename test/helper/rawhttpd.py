@@ -8,6 +8,9 @@ PLAN is a JSON list, one step per request received, in order over all connection
   {"answer": ..., "now": true}                            answer at once, before reading (a
                                                           server that does not speak the
                                                           client's protocol)
+  {"file": PATH, ...}                                     the answer is PATH's bytes (any bytes)
+  {..., "repeat": true}                                   the step answers every request from
+                                                          then on
 The plan is read again for every step, so a test may add steps while the server runs.
 Each request (request line, headers, body) is appended to LOG as one JSON line. Test
 infrastructure only: Debian's python3 and its standard library."""
@@ -32,6 +35,13 @@ def read_request(f):
             headers[k.strip().lower()] = v.strip()
     body = f.read(int(headers.get("content-length", "0")))
     return {"line": lines[0], "headers": headers, "body": body.decode("latin-1")}
+
+
+def answer(step):
+    if "file" in step:
+        with open(step["file"], "rb") as f:
+            return f.read()
+    return step["answer"].encode("latin-1")
 
 
 def main():
@@ -61,8 +71,8 @@ def main():
             while True:
                 plan = json.load(open(sys.argv[1]))
                 if step < len(plan) and plan[step].get("now"):
-                    conn.sendall(plan[step]["answer"].encode("latin-1"))
-                    step += 1
+                    conn.sendall(answer(plan[step]))
+                    step += 0 if plan[step].get("repeat") else 1
                     break
                 req = read_request(f)
                 if req is None:
@@ -72,10 +82,10 @@ def main():
                     log.write(json.dumps(req) + "\n")
                 plan = json.load(open(sys.argv[1]))
                 s = plan[step] if step < len(plan) else {"answer": "HTTP/1.1 500 No Plan\r\nContent-Length: 0\r\n\r\n", "close": True}
-                step += 1
+                step += 0 if s.get("repeat") else 1
                 if s.get("drop"):
                     break
-                conn.sendall(s["answer"].encode("latin-1"))
+                conn.sendall(answer(s))
                 if s.get("close"):
                     break
         except (OSError, ssl.SSLError):
