@@ -23,6 +23,14 @@ KC_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -DKC_VERSION='"$(VERSIO
               $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(SANFLAGS) $(CFLAGS)
 KC_LDFLAGS  = -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 KC_LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# STATIC=1 (the default): OpenSSL, jansson and libyaml linked into the helpers from Debian's
+# -dev packages' archives, which saves each helper call the dynamic linker's relocation of
+# libcrypto (about 0.5 ms of CPU a process; bench/). A security update of libssl3 then reaches
+# kc when it is rebuilt. STATIC=0, or a missing archive, links the shared libraries.
+# kc-route-check stays shared: its probe uses libcurl, itself linked to the shared OpenSSL.
+STATIC     ?= 1
+STATIC_ARS := $(foreach l,ssl crypto jansson yaml,$(abspath $(shell $(CC) -print-file-name=lib$(l).a 2>/dev/null)))
+KC_LIBS_STATIC = $(if $(filter 1,$(STATIC)),$(if $(filter-out /%,$(STATIC_ARS)),,$(STATIC_ARS) -ldl -pthread))
 
 LIB_SRCS   := $(wildcard helpers/lib/*.c)
 LIB_OBJS   := $(LIB_SRCS:helpers/lib/%.c=build/lib/%.o)
@@ -56,8 +64,8 @@ all: deps-quiet $(HELPERS:%=libexec/%)
 # a stamp holding the flags: a change (SAN=1, CFLAGS) rebuilds everything
 build/flags: FORCE
 	@mkdir -p build/lib
-	@echo '$(CC) $(KC_CFLAGS) $(KC_LDFLAGS) $(KC_LIBS)' | cmp -s - $@ || \
-		echo '$(CC) $(KC_CFLAGS) $(KC_LDFLAGS) $(KC_LIBS)' > $@
+	@echo '$(CC) $(KC_CFLAGS) $(KC_LDFLAGS) $(KC_LIBS) $(KC_LIBS_STATIC)' | cmp -s - $@ || \
+		echo '$(CC) $(KC_CFLAGS) $(KC_LDFLAGS) $(KC_LIBS) $(KC_LIBS_STATIC)' > $@
 FORCE:
 .PHONY: FORCE
 .SECONDARY: $(LIB_OBJS) $(HELPERS:%=build/%.o)
@@ -72,8 +80,11 @@ build/libkc.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJS)
 
-libexec/kc-%: build/kc-%.o build/libkc.a
+libexec/kc-route-check: build/kc-route-check.o build/libkc.a
 	$(CC) $(KC_LDFLAGS) -o $@ $< build/libkc.a $(KC_LIBS)
+
+libexec/kc-%: build/kc-%.o build/libkc.a
+	$(CC) $(KC_LDFLAGS) -o $@ $< build/libkc.a $(or $(KC_LIBS_STATIC),$(KC_LIBS))
 
 # install missing Debian packages when root; otherwise only say what is missing
 deps:

@@ -40,10 +40,10 @@ else
 fi
 crt=$KUSCIA_ROOT/var/certs/$id.domain.crt
 [ -e "$crt" ] || kc_die "$KC_EINPUT" "no certificate for '$id': '$crt' does not exist -- copy $id's var/certs/domain.crt there first (kc cert import $id FILE)"
-cert=$(kc-cert b64 --domain "$id" "$crt")
-obj=$(kc-render domain.json DOMAIN_ID="$id" CERT="$cert" ROLE="$role" MASTER="$master" \
-	INTERCONN_PROTOCOL="$proto")
-# a here-document: the object reaches kc-apply without a pipe and a forked shell
-exec kc-apply <<EOF
-$obj
-EOF
+# shellcheck disable=SC2317 # called through kc_apply_from
+domain() { # the certificate checked, then the Domain (kc-apply connects meanwhile)
+	cert=$(kc-cert b64 --domain "$id" "$crt") || return # (errexit is off here in bash)
+	kc-render domain.json DOMAIN_ID="$id" CERT="$cert" ROLE="$role" MASTER="$master" \
+		INTERCONN_PROTOCOL="$proto"
+}
+kc_apply_from domain

@@ -33,16 +33,16 @@ ep=$(kc-route-check endpoint "$endpoint")
 read -r ep_host ep_port ep_path ep_tls <<EOF_EP
 $ep
 EOF_EP
-if [ -n "$transit" ]; then
-	obj=$(kc-render cluster_domain_route_transit.json SRC_DOMAIN="$src" DEST_DOMAIN="$dest" \
-		HOST="$ep_host" PORT="$ep_port" PATH="$ep_path" ISTLS="$ep_tls" \
-		TRANSIT_DOMAIN="$transit" AUTHORIZATION=)
-else
-	obj=$(kc-render cluster_domain_route.json SRC_DOMAIN="$src" DEST_DOMAIN="$dest" \
-		INTERCONN_PROTOCOL=kuscia HOST="$ep_host" PORT="$ep_port" PATH="$ep_path" \
-		ISTLS="$ep_tls" AUTHORIZATION=)
-fi
-# a here-document: the object reaches kc-apply without a pipe and a forked shell
-exec kc-apply <<EOF
-$obj
-EOF
+# shellcheck disable=SC2317 # called through kc_apply_from
+route() { # the ClusterDomainRoute (kc-apply connects meanwhile)
+	if [ -n "$transit" ]; then
+		kc-render cluster_domain_route_transit.json SRC_DOMAIN="$src" DEST_DOMAIN="$dest" \
+			HOST="$ep_host" PORT="$ep_port" PATH="$ep_path" ISTLS="$ep_tls" \
+			TRANSIT_DOMAIN="$transit" AUTHORIZATION=
+	else
+		kc-render cluster_domain_route.json SRC_DOMAIN="$src" DEST_DOMAIN="$dest" \
+			INTERCONN_PROTOCOL=kuscia HOST="$ep_host" PORT="$ep_port" PATH="$ep_path" \
+			ISTLS="$ep_tls" AUTHORIZATION=
+	fi
+}
+kc_apply_from route

@@ -20,8 +20,4 @@ case ${1:-} in
 esac
 [ -n "${1:-}" ] || kc_usage "$KC_EUSAGE" "missing argument: DOMAIN_ID -- the domain that owns the table, e.g. create_domaindata_alice_table.sh alice"
 kc_check_id DOMAIN_ID "$1"
-obj=$(kc-render domaindata_alice_table.json DOMAIN_ID="$1")
-# a here-document: the object reaches kc-apply without a pipe and a forked shell
-exec kc-apply <<EOF
-$obj
-EOF
+kc_apply_from kc-render domaindata_alice_table.json DOMAIN_ID="$1"

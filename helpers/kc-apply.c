@@ -1,6 +1,8 @@
 /* kc-apply - apply a stream of JSON objects with server-side apply, on one connection */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@ static const char usage_text[] =
 	"      --timeout SECONDS   for the whole run (default 30, or $KC_TIMEOUT)\n"
 	"  -o, --output FORMAT     text (default) or json (the objects as the server returned them)\n"
 	"  -q, --quiet             print nothing on success\n"
+	"      --allow-empty       no object at all is no error: exit 0, contact nothing\n"
 	"  -h, --help              show this help\n"
 	"      --version           print the version\n"
 	"\n"
@@ -41,9 +44,87 @@ static const char usage_text[] =
 
 struct opts {
 	const char *file, *kubeconfig, *output;
-	int dry_run, del, ignore_missing, quiet;
+	int dry_run, del, ignore_missing, quiet, allow_empty;
 	long timeout_ms;
 };
+
+/* The connection is made while the objects are still being read: a drop-in's producer
+ * (kc-cert, kc-render) runs while this thread loads the kubeconfig and does the TLS handshake.
+ * Its messages are held: they are said only when there is something to apply. */
+struct early {
+	const struct opts *op;
+	pthread_t thread;
+	int started, cancel[2];
+	struct kc_kubeconfig kc;
+	struct kc_http *h;
+	int rc;
+	char *held;
+};
+
+static void *
+early_run(void *arg)
+{
+	struct early *e = arg;
+
+	kc_err_hold();
+	if ((e->rc = kc_kubeconfig_load(e->op->kubeconfig, &e->kc)) == KC_OK &&
+	    (e->rc = kc_http_from_kubeconfig(&e->kc, e->op->timeout_ms, &e->h)) == KC_OK) {
+		kc_http_deadline(e->h, e->op->timeout_ms);
+		kc_http_cancel_fd(e->h, e->cancel[0]);
+		kc_http_preconnect(e->h, e->kc.server);
+	}
+	e->held = kc_err_unhold();
+	return NULL;
+}
+
+static void
+early_start(struct early *e, const struct opts *op)
+{
+	e->op = op;
+	e->cancel[0] = e->cancel[1] = -1;
+	if (pipe(e->cancel) != 0)
+		return;	/* then in turn, after reading */
+	if (pthread_create(&e->thread, NULL, early_run, e) != 0) {
+		close(e->cancel[0]);
+		close(e->cancel[1]);
+		return;
+	}
+	e->started = 1;
+}
+
+/* wait for the thread (abandoning its connection first when CANCEL); its rc, its messages
+ * said unless CANCEL */
+static int
+early_end(struct early *e, int cancel)
+{
+	if (!e->started)
+		return KC_OK;
+	if (cancel)
+		close(e->cancel[1]);
+	pthread_join(e->thread, NULL);
+	if (!cancel)
+		close(e->cancel[1]);
+	close(e->cancel[0]);
+	e->started = 0;
+	if (e->h != NULL)
+		kc_http_cancel_fd(e->h, -1);
+	if (e->held != NULL && !cancel) {
+		fflush(stdout);
+		fputs(e->held, stderr);
+	}
+	free(e->held);
+	e->held = NULL;
+	return e->rc;
+}
+
+static int
+blank(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+			return 0;
+	return 1;
+}
 
 static const char *
 resource_version(const struct kc_resp *r, json_t **hold)
@@ -330,15 +411,24 @@ run(const struct opts *op)
 	json_t *lists = NULL;
 	struct kc_kubeconfig kc = {0};
 	struct kc_http *h = NULL;
+	struct early early = {0};
 	unsigned char *buf = NULL;
 	const char *mode = getenv("KC_APPLY");
+	int kubectl = mode != NULL && strcmp(mode, "kubectl") == 0;
 	size_t len, i;
 	int rc, e;
 
+	if (!op->dry_run && !kubectl)
+		early_start(&early, op);
 	if ((e = kc_read_file(op->file, KC_MAX_FILE, &buf, &len)) != 0) {
 		errno = e;
-		return kc_err(e == ENOENT || e == EISDIR || e == EFBIG ? KC_EINPUT : KC_ESYS,
+		rc = kc_err(e == ENOENT || e == EISDIR || e == EFBIG ? KC_EINPUT : KC_ESYS,
 		    "cannot read '%s':", op->file);
+		goto out;
+	}
+	if (op->allow_empty && blank(buf, len)) {
+		rc = KC_OK;
+		goto out;
 	}
 	if ((rc = kc_objstream_parse((const char *)buf, len, &b)) != KC_OK)
 		goto out;
@@ -347,15 +437,25 @@ run(const struct opts *op)
 			rc = kc_json_print(json_incref(b.v[i].doc));
 		goto out;
 	}
-	if ((rc = kc_kubeconfig_load(op->kubeconfig, &kc)) != KC_OK)
-		goto out;
-	if (mode != NULL && strcmp(mode, "kubectl") == 0) {
-		rc = run_kubectl(op, kc.path, (const char *)buf, len);
-		goto out;
+	if (early.started) {
+		rc = early_end(&early, 0);
+		kc = early.kc;
+		memset(&early.kc, 0, sizeof early.kc);
+		h = early.h;
+		early.h = NULL;
+		if (rc != KC_OK)
+			goto out;
+	} else {
+		if ((rc = kc_kubeconfig_load(op->kubeconfig, &kc)) != KC_OK)
+			goto out;
+		if (kubectl) {
+			rc = run_kubectl(op, kc.path, (const char *)buf, len);
+			goto out;
+		}
+		if ((rc = kc_http_from_kubeconfig(&kc, op->timeout_ms, &h)) != KC_OK)
+			goto out;
+		kc_http_deadline(h, op->timeout_ms);
 	}
-	if ((rc = kc_http_from_kubeconfig(&kc, op->timeout_ms, &h)) != KC_OK)
-		goto out;
-	kc_http_deadline(h, op->timeout_ms);
 	for (i = 0; i < b.n; i++)
 		if (b.v[i].kind->namespaced && b.v[i].ns != NULL &&
 		    strcmp(b.v[i].ns, "default") == 0 && kc.nspace != NULL &&
@@ -367,6 +467,9 @@ run(const struct opts *op)
 	for (i = 0; i < b.n && rc == KC_OK; i++)
 		rc = apply_one(op, h, &kc, &b.v[i], &known[i]);
 out:
+	early_end(&early, 1);
+	kc_http_free(early.h);
+	kc_kubeconfig_free(&early.kc);
 	free(known);
 	json_decref(lists);
 	kc_objstream_free(&b);
@@ -379,7 +482,8 @@ out:
 int
 main(int argc, char **argv)
 {
-	enum { OPT_KUBECONFIG = 256, OPT_DRY_RUN, OPT_DELETE, OPT_IGNORE, OPT_TIMEOUT, OPT_VERSION };
+	enum { OPT_KUBECONFIG = 256, OPT_DRY_RUN, OPT_DELETE, OPT_IGNORE, OPT_TIMEOUT, OPT_VERSION,
+		OPT_ALLOW_EMPTY };
 	static const struct option longopts[] = {
 		{"filename", required_argument, NULL, 'f'},
 		{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
@@ -389,6 +493,7 @@ main(int argc, char **argv)
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"output", required_argument, NULL, 'o'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -423,6 +528,7 @@ main(int argc, char **argv)
 			break;
 		case 'o': o.output = optarg; break;
 		case 'q': o.quiet = 1; break;
+		case OPT_ALLOW_EMPTY: o.allow_empty = 1; break;
 		case 'h': kc_usage(usage_text, KC_OK);
 		case OPT_VERSION: printf("kc-apply %s\n", KC_VERSION); return kc_exit_with(KC_OK);
 		default: kc_usage(usage_text, KC_EUSAGE);

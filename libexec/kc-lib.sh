@@ -95,6 +95,26 @@ kc_dry_run() { # true when KC_DRY_RUN is set and not 0
 	[ -n "${KC_DRY_RUN:-}" ] && [ "$KC_DRY_RUN" != 0 ]
 }
 
+kc_apply_from() { # FUNCTION [ARG...]: apply the objects FUNCTION prints, then exit
+	# kc-apply loads the kubeconfig and makes its TLS connection while FUNCTION (kc-cert,
+	# kc-render) still runs. FUNCTION failing (its status caught however it ends) is the exit
+	# status, and kc-apply, given nothing, applies and says nothing; else kc-apply's status
+	# (also when FUNCTION died of SIGPIPE, 141: kc-apply refused its command line and left).
+	exec 3>&1
+	if _kc_st=$( { { trap 'echo "$?" >&4' EXIT; "$@"; } | kc-apply --allow-empty >&3 4>&-; } 4>&1 )
+	then
+		_kc_rc=0
+	else
+		_kc_rc=$?
+	fi
+	case ${_kc_st:-0} in
+	0) ;;
+	141) [ "$_kc_rc" -ne 0 ] || exit 141 ;;
+	*) exit "$_kc_st" ;;
+	esac
+	exit "$_kc_rc"
+}
+
 kc_color() { # FD: true when colour may be written to file descriptor FD
 	[ -t "$1" ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]
 }

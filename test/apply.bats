@@ -232,3 +232,56 @@ $(cdr long-r1 1.1.1.9)$(cdr long-r2 1.1.1.1)$(cdr long-r3 1.1.1.1)$(cdr long-r4 
 	run -6 --separate-stderr kc-apply --delete <<<"$(ns long-2)$(ns long-3)$(ns long-4)$(ns long-5)"
 	[[ $stderr == "kc-apply: namespace/long-2: not found" ]]
 }
+
+# a server that takes TCP connections and never answers the TLS handshake; its port on stdout
+hanging_server() {
+	"$KC_PYTHON" -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True); time.sleep(120)' >"$BATS_TEST_TMPDIR/hang.port" 3>&- &
+	HANG_PID=$!
+	poll_until 10 test -s "$BATS_TEST_TMPDIR/hang.port"
+	kubeconfig_variant "$BATS_TEST_TMPDIR/kubeconfig" "server=https://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/hang.port")"
+}
+
+teardown() {
+	[ -z "${HANG_PID:-}" ] || kill "$HANG_PID" 2>/dev/null || true
+}
+
+@test "apply: --allow-empty: no object is no error and says nothing; objects still apply" {
+	run -0 --separate-stderr kc-apply --allow-empty </dev/null
+	[ -z "$output" ] && [ -z "$stderr" ]
+	KUBECONFIG=/nonexistent run -0 --separate-stderr kc-apply --allow-empty <<<$'  \n\t'
+	[ -z "$output" ] && [ -z "$stderr" ]
+	run -0 kc-apply --allow-empty <<<"$(ns ae-1)"
+	[ "$output" = "namespace/ae-1 created" ]
+	run -3 --separate-stderr kc-apply --allow-empty <<<'not json'
+	[[ $stderr == "kc-apply: the input is not a stream of JSON objects"* ]]
+}
+
+@test "apply: the kubeconfig's problems are said only when there is something to apply" {
+	# kc-apply reads the kubeconfig and connects while its input is still coming
+	KUBECONFIG=/nonexistent run -3 --separate-stderr kc-apply <<<'not json'
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == "kc-apply: the input is not a stream of JSON objects"* ]]
+	KUBECONFIG=/nonexistent run -4 --separate-stderr kc-apply < <(sleep 0.3; ns late-1)
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == "kc-apply: no kubeconfig found"* ]]
+	run -0 kc-apply < <(sleep 0.3; ns late-2)
+	[ "$output" = "namespace/late-2 created" ]
+}
+
+@test "apply: a handshake still going when the input turns out empty or bad is dropped at once" {
+	hanging_server
+	# `timeout` only guards the run: without the drop, kc-apply would wait KC_TIMEOUT (60 s)
+	KC_TIMEOUT=60 run -0 --separate-stderr timeout 20 kc-apply --allow-empty \
+		--kubeconfig "$BATS_TEST_TMPDIR/kubeconfig" < <(sleep 0.3)
+	[ -z "$output" ] && [ -z "$stderr" ]
+	KC_TIMEOUT=60 run -3 --separate-stderr timeout 20 kc-apply \
+		--kubeconfig "$BATS_TEST_TMPDIR/kubeconfig" <<<'not json'
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	# with an object, the handshake's own failure is the request's, once
+	KC_TIMEOUT=1 run -5 --separate-stderr kc-apply --kubeconfig "$BATS_TEST_TMPDIR/kubeconfig" \
+		< <(sleep 0.3; ns hang-1)
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == "kc-apply: no answer from 'https://127.0.0.1:"*"/api/v1/namespaces/hang-1' in time: timed out after "*" ms in the TLS handshake" ]]
+}

@@ -131,3 +131,23 @@ stored() { # KUBECTL-GET-ARGS...
 	run -0 env -u KUSCIA_ROOT -u KC_LIBEXEC -u KC_DATADIR PATH=/usr/bin:/bin "$NODE/scripts/user/create_example_job.sh" PSI job-installed
 	[[ $output == *"kusciajob.kuscia.secretflow/job-installed created"* ]]
 }
+
+@test "dropins: a failed check says only its own message and status, in sh and in bash" {
+	# kc-apply connects while the check runs: here to an apiserver that is down
+	local port sh
+	port=$("$KC_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	sed "s#server: .*#server: https://127.0.0.1:$port#" "$NODE/etc/kubeconfig" >"$BATS_TEST_TMPDIR/kubeconfig"
+	printf 'junk\n' >"$NODE/var/certs/junk.domain.crt"
+	for sh in sh bash; do
+		KUBECONFIG="$BATS_TEST_TMPDIR/kubeconfig" run -3 --separate-stderr "$sh" "$KC_SRC/bin/add_domain.sh" junk p2p
+		[ -z "$output" ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ $stderr == "add_domain.sh: "*"junk.domain.crt' is not a PEM certificate"* ]]
+		KUBECONFIG="$BATS_TEST_TMPDIR/kubeconfig" run -5 --separate-stderr "$sh" "$KC_SRC/bin/add_domain.sh" bob p2p
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ $stderr == "add_domain.sh: cannot reach 'https://127.0.0.1:$port/apis/kuscia.secretflow/v1alpha1/domains/bob'"* ]]
+		KC_DRY_RUN=1 KUBECONFIG="$BATS_TEST_TMPDIR/kubeconfig" run -0 "$sh" "$KC_SRC/bin/create_domaindata_bob_table.sh" bob
+		[ "$(jq -r .metadata.name <<<"$output")" = bob-table ]
+	done
+	rm "$NODE/var/certs/junk.domain.crt"
+}

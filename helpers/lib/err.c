@@ -7,6 +7,43 @@
 
 const char *kc_prog = "kc";
 
+/* kc_err_hold: this thread's messages go here, not to stderr */
+static _Thread_local FILE *held;
+static _Thread_local char *held_text;
+static _Thread_local size_t held_len;
+
+static FILE *
+out(void)
+{
+	return held != NULL ? held : stderr;
+}
+
+void
+kc_err_hold(void)
+{
+	if (held == NULL && (held = open_memstream(&held_text, &held_len)) == NULL)
+		kc_die(KC_ESYS, "out of memory");
+}
+
+char *
+kc_err_unhold(void)
+{
+	char *t;
+
+	if (held == NULL)
+		return NULL;
+	fclose(held);
+	held = NULL;
+	t = held_text;
+	held_text = NULL;
+	if (held_len == 0) {
+		free(t);
+		t = NULL;
+	}
+	held_len = 0;
+	return t;
+}
+
 /* a drop-in sets KC_PROG so that a helper's message carries the script's name */
 static const char *
 prog(void)
@@ -33,7 +70,7 @@ vput(const char *fmt, va_list ap)
 	}
 	va_end(ap2);
 	for (int i = 0; i < n; i++)
-		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], stderr);
+		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], out());
 	if (s != small)
 		free(s);
 }
@@ -44,12 +81,13 @@ vmsg(const char *prefix, const char *fmt, va_list ap)
 	int saved = errno;
 	size_t n = strlen(fmt);
 
-	fflush(stdout);
-	fprintf(stderr, "%s: %s", prog(), prefix);
+	if (held == NULL)
+		fflush(stdout);
+	fprintf(out(), "%s: %s", prog(), prefix);
 	vput(fmt, ap);
 	if (n > 0 && fmt[n - 1] == ':')
-		fprintf(stderr, " %s", strerror(saved));
-	fputc('\n', stderr);
+		fprintf(out(), " %s", strerror(saved));
+	fputc('\n', out());
 }
 
 int
@@ -76,8 +114,12 @@ kc_warn(const char *fmt, ...)
 _Noreturn void
 kc_die(int code, const char *fmt, ...)
 {
+	char *t = kc_err_unhold();	/* the end: what was held is said too */
 	va_list ap;
 
+	if (t != NULL)
+		fputs(t, stderr);
+	free(t);
 	va_start(ap, fmt);
 	vmsg("", fmt, ap);
 	va_end(ap);

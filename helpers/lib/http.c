@@ -23,6 +23,10 @@ struct kc_http {
 	long timeout_ms;	/* per request */
 	long long deadline;	/* 0, or CLOCK_MONOTONIC ms by which every request must be done */
 	long long end;		/* ms by which the current request must be done */
+	int fresh;		/* the open connection was made by kc_http_preconnect, unused */
+	int pre_failed;		/* kc_http_preconnect to origin failed: pre_kind, pre_err */
+	enum kc_net_fail pre_kind;
+	char pre_err[320];
 	const char *mem;	/* kc_http_parse: the answer comes from memory */
 	size_t memlen;
 	size_t got;		/* bytes of the current answer received */
@@ -55,6 +59,7 @@ kc_http_new(const struct kc_tls *t, long timeout_ms)
 	struct kc_http *h = kc_xcalloc(1, sizeof *h);
 
 	h->c.fd = -1;
+	h->c.cancel = -1;
 	h->timeout_ms = timeout_ms;
 	if (t != NULL) {
 		h->c.tls.insecure = t->insecure;
@@ -432,11 +437,19 @@ static int
 exchange(struct kc_http *h, const struct url *u, const char *origin, const char *method,
     const char *req, size_t n, struct kc_resp *r, int *reused)
 {
-	int keep = 0;
+	int keep = 0, same = h->origin != NULL && strcmp(h->origin, origin) == 0;
+	/* a fresh connection is open whatever the socket holds (TLS 1.3 session tickets) */
+	int have = h->c.fd >= 0 && same && (h->fresh || kc_net_idle_ok(&h->c));
 
-	*reused = h->c.fd >= 0 && h->origin != NULL && strcmp(h->origin, origin) == 0 &&
-	    kc_net_idle_ok(&h->c);
-	if (!*reused) {
+	*reused = have && !h->fresh;
+	h->fresh = 0;
+	if (!have) {
+		if (h->pre_failed && same) {	/* kc_http_preconnect's failure is this one's */
+			h->pre_failed = 0;
+			h->c.kind = h->pre_kind;
+			memcpy(h->c.err, h->pre_err, sizeof h->c.err);
+			return -1;
+		}
 		free(h->origin);
 		h->origin = NULL;
 		if (kc_net_open(&h->c, u->tls, u->host, u->port, h->end) != 0)
@@ -462,11 +475,56 @@ exchange(struct kc_http *h, const struct url *u, const char *origin, const char 
 	return 0;
 }
 
+/* this request's clock: the per-request limit, within the total deadline */
+static void
+start_clock(struct kc_http *h)
+{
+	long long now = kc_now_ms(), per = h->timeout_ms;
+
+	if (h->deadline != 0 && h->deadline - now < per)
+		per = h->deadline - now < 1 ? 1 : h->deadline - now;
+	h->c.start = now;
+	h->end = now + per;
+}
+
+static void
+origin_of(const struct url *u, char *origin, size_t size)
+{
+	snprintf(origin, size, "%s://%s:%s", u->tls ? "https" : "http", u->host, u->port);
+}
+
+void
+kc_http_cancel_fd(struct kc_http *h, int fd)
+{
+	h->c.cancel = fd;
+}
+
+void
+kc_http_preconnect(struct kc_http *h, const char *url)
+{
+	char origin[300];
+	struct url u;
+
+	if (parse_url(url, &u) != 0)
+		return;	/* the request says why */
+	origin_of(&u, origin, sizeof origin);
+	start_clock(h);
+	free(h->origin);
+	h->origin = kc_xstrdup(origin);
+	h->fresh = h->pre_failed = 0;
+	if (kc_net_open(&h->c, u.tls, u.host, u.port, h->end) == 0) {
+		h->fresh = 1;
+	} else if (h->c.kind != KC_NET_CANCEL) {
+		h->pre_failed = 1;
+		h->pre_kind = h->c.kind;
+		memcpy(h->pre_err, h->c.err, sizeof h->pre_err);
+	}
+}
+
 int
 kc_http_request(struct kc_http *h, const char *method, const char *url, const char *ctype,
     const char *body, size_t len, struct kc_resp *r)
 {
-	long long now = kc_now_ms(), per = h->timeout_ms;
 	char origin[300], *req;
 	struct url u;
 	size_t n;
@@ -477,11 +535,8 @@ kc_http_request(struct kc_http *h, const char *method, const char *url, const ch
 	if (parse_url(url, &u) != 0)
 		return kc_err(KC_EINPUT, "cannot send a request to '%s': not an http(s)://HOST[:PORT] "
 		    "URL", url);
-	if (h->deadline != 0 && h->deadline - now < per)
-		per = h->deadline - now < 1 ? 1 : h->deadline - now;
-	h->c.start = now;
-	h->end = now + per;
-	snprintf(origin, sizeof origin, "%s://%s:%s", u.tls ? "https" : "http", u.host, u.port);
+	start_clock(h);
+	origin_of(&u, origin, sizeof origin);
 	req = request_text(h, method, &u, ctype, body, len, &n);
 	rc = exchange(h, &u, origin, method, req, n, r, &reused);
 	/* a kept-alive connection the server closed meanwhile: once more, on a new one */

@@ -37,6 +37,10 @@ extern const char *kc_prog;
 int kc_err(int code, const char *fmt, ...) KC_PRINTF(2, 3);	/* returns code */
 void kc_warn(const char *fmt, ...) KC_PRINTF(1, 2);		/* "PROG: warning: ..." */
 _Noreturn void kc_die(int code, const char *fmt, ...) KC_PRINTF(2, 3);
+/* this thread's messages from now on kept, not printed; unhold returns them (malloc'd, NULL if
+ * none) and prints again */
+void kc_err_hold(void);
+char *kc_err_unhold(void);
 /* sslerr.c */
 int kc_ssl_err(int code, const char *fmt, ...) KC_PRINTF(2, 3);	/* appends OpenSSL's reason */
 const char *kc_ssl_reason(void);	/* reason of the last OpenSSL error, queue cleared */
@@ -180,6 +184,11 @@ void kc_http_deadline(struct kc_http *h, long total_ms);
 /* KC_TIMEOUT (a duration) into *MS when set and not empty; KC_EUSAGE (printed) if invalid */
 int kc_timeout_env(long *ms);
 void kc_http_free(struct kc_http *h);
+/* open the connection to URL's origin now, for the next request (a failure is that request's,
+ * with its message); printing nothing. A readable FD abandons every wait of H (another thread
+ * stopping a kc_http_preconnect). */
+void kc_http_preconnect(struct kc_http *h, const char *url);
+void kc_http_cancel_fd(struct kc_http *h, int fd);
 /* KC_OK when the server answered (any status), else KC_ENET / KC_ETLS (message printed) */
 int kc_http_request(struct kc_http *h, const char *method, const char *url, const char *ctype,
     const char *body, size_t len, struct kc_resp *r);

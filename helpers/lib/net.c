@@ -63,14 +63,16 @@ static int
 wait_fd(struct kc_net *c, short ev, long long end, const char *phase)
 {
 	for (;;) {
-		struct pollfd p = {.fd = c->fd, .events = ev};
+		struct pollfd p[2] = {{.fd = c->fd, .events = ev}, {.fd = c->cancel, .events = POLLIN}};
 		long long left = end - kc_now_ms();
 		int n;
 
 		if (left <= 0)
 			return kc_net_fail(c, KC_NET_TIME, "timed out after %lld ms %s",
 			    kc_now_ms() - c->start, phase);
-		n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		n = poll(p, c->cancel >= 0 ? 2 : 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0 && p[1].revents != 0)
+			return kc_net_fail(c, KC_NET_CANCEL, "cancelled %s", phase);
 		if (n > 0)
 			return 0;
 		if (n < 0 && errno != EINTR)

@@ -14,7 +14,8 @@ enum kc_net_fail {
 	KC_NET_TLS,		/* TLS set-up, handshake or alert: (7) */
 	KC_NET_SEND,		/* sending the request failed (stale connection?) */
 	KC_NET_IO,		/* reading failed, or a bad answer: "request failed" (5) */
-	KC_NET_BIG		/* the answer is too large (6) */
+	KC_NET_BIG,		/* the answer is too large (6) */
+	KC_NET_CANCEL		/* the cancel fd became readable */
 };
 
 struct kc_net {
@@ -23,6 +24,7 @@ struct kc_net {
 	BIO_METHOD *meth;
 	SSL *ssl;
 	int fd;
+	int cancel;		/* -1, or an fd whose readability abandons every wait */
 	long long start;	/* ms the current request began */
 	enum kc_net_fail kind;	/* of the last failure */
 	char err[320];		/* its text */
