@@ -25,6 +25,11 @@ good=(
 	'https://h:1080/p@th|{"host":"h","port":1080,"pathPrefix":"/p@th","isTLS":true}'
 	'http://kuscia-autonomy-bob.autonomy-bob.svc.cluster.local:1080|{"host":"kuscia-autonomy-bob.autonomy-bob.svc.cluster.local","port":1080,"pathPrefix":"/","isTLS":false}'
 	'https://h:65535|{"host":"h","port":65535,"pathPrefix":"/","isTLS":true}'
+	'http://h:1/a/b/|{"host":"h","port":1,"pathPrefix":"/a/b/","isTLS":false}'
+	'h:1//|{"host":"h","port":1,"pathPrefix":"//","isTLS":false}'
+	'http://h/x://y|{"host":"h","port":80,"pathPrefix":"/x://y","isTLS":false}'
+	'https://h:1/é|{"host":"h","port":1,"pathPrefix":"/é","isTLS":true}'
+	'http://H.Example.COM:1|{"host":"H.Example.COM","port":1,"pathPrefix":"/","isTLS":false}'
 )
 
 @test "route-check endpoint: -o json splits every accepted form as upstream does" {
@@ -68,6 +73,11 @@ bad=(
 	'https://-h:1|not an IPv4 address or host name'
 	'https://a..b:1|not an IPv4 address or host name'
 	'https://h?x=1|not an IPv4 address or host name'
+	'https://h:0100|leading zero -- write it as 100'
+	'https://h:08080/p|leading zero -- write it as 8080'
+	'https://h:0x50|port'
+	'https://h:8e1|port'
+	'://h|scheme before'
 )
 
 @test "route-check endpoint: each malformed endpoint is bad input (3) with a one-line reason" {
@@ -79,6 +89,26 @@ bad=(
 		[ "${#stderr_lines[@]}" -eq 1 ]
 		[[ $stderr == "kc-route-check: invalid endpoint '"*"$word"* ]] || { echo "$url: $stderr"; return 1; }
 	done
+}
+
+@test "route-check endpoint: a path that is not UTF-8 is bad input (3), with -o json too" {
+	run -3 --separate-stderr kc-route-check endpoint -o json "$(printf 'https://h:1/\377')"
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == *"the path is not valid UTF-8"* ]]
+	run -3 --separate-stderr kc-route-check endpoint "$(printf 'http://h/a\300\200')"
+	[ -z "$output" ]
+}
+
+@test "route-check endpoint: after --, a URL that looks like an option is a URL" {
+	local u
+	for u in -h --help -o -k --version --; do
+		run -3 --separate-stderr kc-route-check endpoint -- "$u"
+		[ -z "$output" ]
+		[[ $stderr == "kc-route-check: invalid endpoint '$u': "* ]] || { echo "$u: $stderr"; return 1; }
+	done
+	run -0 kc-route-check endpoint -o json -- https://2.2.2.2:21080
+	[ "$output" = '{"host":"2.2.2.2","port":21080,"pathPrefix":"/","isTLS":true}' ]
 }
 
 @test "route-check endpoint: a control character is refused" {

@@ -35,19 +35,23 @@ int
 kc_endpoint_parse(const char *url, struct kc_endpoint *ep)
 {
 	const char *p = url, *sep, *h, *hend;
+	json_t *path;
 	size_t i;
 
 	memset(ep, 0, sizeof *ep);
 	for (i = 0; url[i] != '\0'; i++)
 		if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
 			return kc_err(KC_EINPUT, "invalid endpoint '%s': it contains a space or a "
-			    "control character", url);
+			    "control character -- remove it", url);
 	if (*url == '\0')
 		return kc_err(KC_EINPUT, "invalid endpoint '': it is empty -- give "
 		    "http(s)://HOST:PORT, e.g. https://1.2.3.4:21080");
 	if ((sep = strstr(url, "://")) != NULL) {
 		size_t sl = (size_t)(sep - url);
 
+		if (sl == 0)
+			return kc_err(KC_EINPUT, "invalid endpoint '%s': the scheme before '://' is "
+			    "empty -- use http:// or https://", url);
 		if (sl == 5 && strncasecmp(url, "https", 5) == 0)
 			ep->tls = 1;
 		else if (!(sl == 4 && strncasecmp(url, "http", 4) == 0))
@@ -65,7 +69,8 @@ kc_endpoint_parse(const char *url, struct kc_endpoint *ep)
 		    "http(s)://HOST:PORT, e.g. https://1.2.3.4:21080", url);
 	if (!host_valid(h, (size_t)(hend - h)))
 		return kc_err(KC_EINPUT, "invalid endpoint '%s': '%.*s' is not an IPv4 address or "
-		    "host name", url, (int)(hend - h), h);
+		    "host name -- give http(s)://HOST:PORT, e.g. https://1.2.3.4:21080", url,
+		    (int)(hend - h), h);
 	ep->host = kc_xasprintf("%.*s", (int)(hend - h), h);
 	ep->port = ep->tls ? 443 : 80;
 	p = hend;
@@ -80,12 +85,27 @@ kc_endpoint_parse(const char *url, struct kc_endpoint *ep)
 		if (p == ps || end != p || errno != 0 || *ps == '+' || *ps == '-' || v < 1 ||
 		    v > 65535) {
 			kc_err(KC_EINPUT, "invalid endpoint '%s': port '%.*s' is not a number from 1 "
-			    "to 65535", url, (int)(p - ps), ps);
+			    "to 65535 -- give http(s)://HOST:PORT, e.g. https://1.2.3.4:21080", url,
+			    (int)(p - ps), ps);
+			kc_endpoint_free(ep);
+			return KC_EINPUT;
+		}
+		if (*ps == '0') {	/* upstream's YAML read 0100 as octal (64) */
+			kc_err(KC_EINPUT, "invalid endpoint '%s': port '%.*s' has a leading zero -- "
+			    "write it as %ld", url, (int)(p - ps), ps, v);
 			kc_endpoint_free(ep);
 			return KC_EINPUT;
 		}
 		ep->port = (int)v;
 	}
+	/* jansson's rule: the route (kc-render) and -o json must be able to carry the path */
+	if ((path = json_string(*p == '/' ? p : "/")) == NULL) {
+		kc_err(KC_EINPUT, "invalid endpoint '%s': the path is not valid UTF-8 -- "
+		    "percent-encode it", url);
+		kc_endpoint_free(ep);
+		return KC_EINPUT;
+	}
+	json_decref(path);
 	ep->path = kc_xstrdup(*p == '/' ? p : "/");
 	return KC_OK;
 }
