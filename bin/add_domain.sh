@@ -31,18 +31,22 @@ kc_check_id DOMAIN_ID "$id"
 kc_check_id MASTER_DOMAIN_ID "$master"
 if [ "$role" = p2p ]; then
 	case $proto in
-	*[!A-Za-z0-9._-]*) kc_die "$KC_EINPUT" "invalid INTERCONN_PROTOCOL '$proto': use kuscia or bfia" ;;
+	*[!A-Za-z0-9._-]*) kc_die "$KC_EINPUT" "invalid INTERCONN_PROTOCOL '$proto': it is not a protocol name -- use kuscia or bfia" ;;
 	esac
 	role=partner
 else
-	kc_warn "ROLE is '${role}', not p2p: '$id' is registered as an embedded domain, not a partner -- run 'add_domain.sh $id p2p' to pair with a peer"
+	if [ -z "$role" ]; then
+		kc_warn "no ROLE given: '$id' is registered as an embedded domain, not a partner -- run 'add_domain.sh $id p2p' to pair with a peer"
+	else
+		kc_warn "ROLE is '$role', not p2p: '$id' is registered as an embedded domain, not a partner -- run 'add_domain.sh $id p2p' to pair with a peer"
+	fi
 	role='' proto=''
 fi
 crt=$KUSCIA_ROOT/var/certs/$id.domain.crt
 [ -e "$crt" ] || kc_die "$KC_EINPUT" "no certificate for '$id': '$crt' does not exist -- copy $id's var/certs/domain.crt there first (kc cert import $id FILE)"
 # shellcheck disable=SC2317 # called through kc_apply_from
 domain() { # the certificate checked, then the Domain (kc-apply connects meanwhile)
-	cert=$(kc-cert b64 --domain "$id" "$crt") || return # (errexit is off here in bash)
+	cert=$(kc-cert b64 --domain "$id" -- "$crt") || return # (errexit is off here in bash)
 	kc-render domain.json DOMAIN_ID="$id" CERT="$cert" ROLE="$role" MASTER="$master" \
 		INTERCONN_PROTOCOL="$proto"
 }

@@ -29,7 +29,7 @@ src=$1 dest=$2 endpoint=$3 transit=${4:-}
 kc_check_id SRC_DOMAIN "$src"
 kc_check_id DEST_DOMAIN "$dest"
 [ -z "$transit" ] || kc_check_id TRANSIT_DOMAIN "$transit"
-ep=$(kc-route-check endpoint "$endpoint")
+ep=$(kc-route-check endpoint -- "$endpoint")
 read -r ep_host ep_port ep_path ep_tls <<EOF_EP
 $ep
 EOF_EP

@@ -7,7 +7,9 @@
 # http); it is checked before anything is applied (kc route-check endpoint).
 #
 # Options (after the three operands, as upstream):
-#   -p PROTOCOL  interconnection protocol, default kuscia (ignored with -x, as upstream)
+#   -p PROTOCOL  interconnection protocol, default kuscia; an empty one leaves it out of the
+#                route, as upstream (Kuscia reads that as kuscia); ignored with -x, as
+#                upstream, with a warning
 #   -a TYPE      MTLS (default), Token or None; checked, but as upstream the route always
 #                uses Token authentication; Token needs -t
 #   -t TOKEN     adds "Authorization: Bearer TOKEN" to the route's request headers
@@ -35,12 +37,12 @@ esac
 [ $# -ge 3 ] || kc_usage "$KC_EUSAGE" "missing arguments: SELF_DOMAIN_ID HOST_DOMAIN_ID HOST_ENDPOINT are required -- e.g. join_to_host.sh alice bob https://2.2.2.2:21080"
 self=$1 host=$2 endpoint=$3
 shift 3
-proto=kuscia auth=MTLS token='' has_token='' transit=''
+proto=kuscia has_proto='' auth=MTLS token='' has_token='' transit=''
 # no KC_DEBUG trace while the token is in a variable: it resumes once the token is in its file
 { set +x; } 2>/dev/null
 while getopts ':p:a:t:x:k:i:h' opt; do
 	case $opt in
-	p) proto=$OPTARG ;;
+	p) proto=$OPTARG has_proto=1 ;;
 	a) auth=$OPTARG ;;
 	t) token=$OPTARG has_token=1 ;;
 	x) transit=$OPTARG ;;
@@ -54,24 +56,31 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || kc_warn "ignoring extra arguments: $* -- options must come right after the three operands"
 
-kc_check_id SELF_DOMAIN_ID "$self"
-kc_check_id HOST_DOMAIN_ID "$host"
+# the command line first, as upstream: -a, then -a Token without a token
 case $auth in
 MTLS | Token | None) ;;
 *) kc_usage "$KC_EUSAGE" "illegal value for -a: '$auth' -- use MTLS, Token or None" ;;
 esac
 [ "$auth" != Token ] || [ -n "$token" ] ||
 	kc_usage "$KC_EUSAGE" "missing argument -t TOKEN: -a Token needs a token"
-# YAML trimmed upstream's values: " kuscia" (from kuscia.sh's "-p kuscia") is kuscia
+kc_check_id SELF_DOMAIN_ID "$self"
+kc_check_id HOST_DOMAIN_ID "$host"
+[ -z "$transit" ] || kc_check_id 'transit domain (-x)' "$transit"
+if [ -n "$transit" ]; then
+	# the transit template says kuscia: upstream ignores -p there, whatever its value
+	[ -z "$has_proto" ] || kc_warn "-p '$proto' is ignored with -x: a transit route uses kuscia"
+	proto=kuscia
+fi
+# YAML trimmed upstream's values: " kuscia" (from kuscia.sh's "-p kuscia") is kuscia, and an
+# empty -p left the route without interConnProtocol (which Kuscia reads as kuscia)
 proto=$(printf '%s' "$proto" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
 case $proto in
-'' | *[!A-Za-z0-9._-]*) kc_die "$KC_EINPUT" "invalid value for -p: '$proto' -- use kuscia or bfia" ;;
+*[!A-Za-z0-9._-]*) kc_die "$KC_EINPUT" "invalid value for -p: '$proto' -- use kuscia or bfia" ;;
 esac
-[ -z "$transit" ] || kc_check_id 'transit domain (-x)' "$transit"
 case $token in
-*[![:graph:]]*) kc_die "$KC_EINPUT" "invalid value for -t: the token holds spaces or control characters" ;;
+*[[:space:][:cntrl:]]*) kc_die "$KC_EINPUT" "invalid value for -t: the token holds spaces or control characters -- give the token alone" ;;
 esac
-ep=$(kc-route-check endpoint "$endpoint")
+ep=$(kc-route-check endpoint -- "$endpoint")
 read -r ep_host ep_port ep_path ep_tls <<EOF_EP
 $ep
 EOF_EP

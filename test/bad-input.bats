@@ -510,10 +510,14 @@ check_rows() {
 		3|-|-t|join_to_host.sh alice bob https://127.0.0.1:1 -t $'tok\nen'
 		3|-|-x|join_to_host.sh alice bob https://127.0.0.1:1 -x ../x
 		3|-|-p|join_to_host.sh alice bob https://127.0.0.1:1 -p 'a/b'
+		3|-|invalid endpoint '-h'|join_to_host.sh alice bob -h
+		3|-|leading zero|join_to_host.sh alice bob https://127.0.0.1:0100
+		3|-|UTF-8|join_to_host.sh alice bob $'https://127.0.0.1:1/\377'
 		2|-|missing argument|create_cluster_domain_route.sh alice bob
 		3|-|invalid DEST_DOMAIN|create_cluster_domain_route.sh alice ../x https://127.0.0.1:1
 		3|-|invalid TRANSIT_DOMAIN|create_cluster_domain_route.sh alice bob https://127.0.0.1:1 Carol
 		3|-|scheme|create_cluster_domain_route.sh alice bob grpc://127.0.0.1:1
+		3|-|invalid endpoint '-k'|create_cluster_domain_route.sh alice bob -k
 	EOF
 }
 

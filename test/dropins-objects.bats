@@ -54,7 +54,7 @@ domain() { # ROLE-JSON MASTER [PROTOCOLS-JSON]
 @test "add_domain.sh: without p2p the Domain is embedded (no role), with a warning" {
 	run -0 --separate-stderr add_domain.sh bob
 	same "$output" "$(domain '' bob)"
-	[[ $stderr == "add_domain.sh: warning: "*"embedded"* ]]
+	[[ $stderr == "add_domain.sh: warning: no ROLE given: 'bob' is registered as an embedded domain"* ]]
 	run -0 --separate-stderr add_domain.sh bob xx bfia alice-master
 	same "$output" "$(domain '' alice-master)"
 	run -0 --separate-stderr add_domain.sh bob partner
@@ -156,11 +156,49 @@ port() { # PATH ISTLS PORT
 	same "$output" "$(route "$(port / true 21080)" '' "$b")"
 	run -0 join_to_host.sh alice bob https://2.2.2.2:21080 -x carol
 	same "$output" "$(route "$(port / true 21080)" "$t" "$b")"
-	run -0 join_to_host.sh alice bob https://2.2.2.2:21080 -x carol -p bfia -t tok
+	run -0 --separate-stderr join_to_host.sh alice bob https://2.2.2.2:21080 -x carol -p bfia -t tok
 	same "$output" "$(route "$(port / true 21080)" "$t" '{"Authorization":"Bearer tok"}')"
 	run -0 --separate-stderr join_to_host.sh alice bob https://2.2.2.2:21080 -k yes -i false
 	same "$output" "$(route "$(port / true 21080)" '' "$b")"
 	[[ $stderr == *"-k 'yes' is ignored"*"-i 'false' is ignored"* ]]
+}
+
+@test "join_to_host.sh: an empty -p leaves interConnProtocol out, as upstream's YAML did" {
+	local b='{"Authorization":"Bearer"}' want
+	want=$(route "$(port / true 21080)" '' "$b" | jq -c 'del(.spec.interConnProtocol)')
+	run -0 --separate-stderr join_to_host.sh alice bob https://2.2.2.2:21080 -p ''
+	same "$output" "$want"
+	[ -z "$stderr" ]
+	run -0 join_to_host.sh alice bob https://2.2.2.2:21080 -p '  '
+	same "$output" "$want"
+}
+
+@test "join_to_host.sh: -p is ignored with -x, whatever its value, with a warning" {
+	local t='{"transitMethod":"THIRD-DOMAIN","domain":{"domainID":"carol"}}'
+	run -0 --separate-stderr join_to_host.sh alice bob https://2.2.2.2:21080 -x carol -p "bf'ia"
+	same "$output" "$(route "$(port / true 21080)" "$t" '{"Authorization":"Bearer"}')"
+	[ "$stderr" = "join_to_host.sh: warning: -p 'bf'ia' is ignored with -x: a transit route uses kuscia" ]
+	run -0 --separate-stderr join_to_host.sh alice bob https://2.2.2.2:21080 -p '' -x carol
+	same "$output" "$(route "$(port / true 21080)" "$t" '{"Authorization":"Bearer"}')"
+	run -0 --separate-stderr join_to_host.sh alice bob https://2.2.2.2:21080 -x carol
+	[ -z "$stderr" ]
+}
+
+@test "join_to_host.sh: a token may hold any character but spaces and control characters" {
+	run -0 join_to_host.sh alice bob https://2.2.2.2:21080 -t 'é#x;"'
+	same "$output" "$(route "$(port / true 21080)" '' '{"Authorization":"Bearer é#x;\""}')"
+}
+
+@test "join_to_host.sh, create_cluster_domain_route.sh: an endpoint that looks like an option is an endpoint" {
+	local e s
+	for s in join_to_host.sh create_cluster_domain_route.sh; do
+		for e in -h --help -o -k --version -- -x; do
+			run -3 --separate-stderr "$s" alice bob "$e"
+			[ -z "$output" ] || { echo "$s $e: $output"; return 1; }
+			[ "${#stderr_lines[@]}" -eq 1 ]
+			[[ $stderr == "$s: invalid endpoint '$e': "* ]] || { echo "$s $e: $stderr"; return 1; }
+		done
+	done
 }
 
 @test "join_to_host.sh: sed-breaking characters cannot corrupt the route" {
@@ -210,6 +248,10 @@ port() { # PATH ISTLS PORT
 		3|alice bob https://[::1]:8080
 		3|alice bob https://2.2.2.2:21080 -x Carol
 		3|alice bob https://2.2.2.2:21080 -p bf'ia
+		3|alice bob https://2.2.2.2:0100
+		3|alice bob ://2.2.2.2:1
+		2|Alice bob https://2.2.2.2:21080 -a Bogus
+		2|Alice bob https://2.2.2.2:21080 -a Token
 	EOF
 	run -3 --separate-stderr join_to_host.sh alice bob 'https://h:1 #x'
 	[ -z "$output" ]
@@ -247,6 +289,9 @@ port() { # PATH ISTLS PORT
 	[[ $stderr == "create_cluster_domain_route.sh: invalid endpoint"* ]]
 	run -3 --separate-stderr create_cluster_domain_route.sh alice bob http://h:1 Carol
 	[ -z "$output" ]
+	run -3 --separate-stderr create_cluster_domain_route.sh alice bob http://h:080
+	[ -z "$output" ]
+	[[ $stderr == "create_cluster_domain_route.sh: invalid endpoint 'http://h:080': port '080' has a leading zero -- write it as 80" ]]
 }
 
 @test "create_domaindata_*_table.sh: upstream's tables, every column in order" {
