@@ -118,6 +118,24 @@ domain() { # ROLE-JSON MASTER [PROTOCOLS-JSON]
 	[ -z "$output" ]
 }
 
+@test "add_domain.sh: a cert file that also holds a key, or does not start with the cert, is refused" {
+	local f=$KUSCIA_ROOT/var/certs/bob.domain.crt
+	cat "$BATS_FILE_TMPDIR/bob.crt" "$BATS_FILE_TMPDIR/bob.key" >"$f"
+	run -3 --separate-stderr add_domain.sh bob p2p
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == "add_domain.sh: '$f' also holds a private key"*" -- keep only bob's certificate in it" ]]
+	[[ $stderr != *MII* ]]
+	openssl rsa -in "$BATS_FILE_TMPDIR/bob.key" -pubout 2>/dev/null | cat - "$BATS_FILE_TMPDIR/bob.crt" >"$f"
+	run -3 --separate-stderr add_domain.sh bob p2p
+	[ -z "$output" ]
+	[[ $stderr == "add_domain.sh: '$f' does not start with its certificate"* ]]
+	# text before the first block and a second certificate are fine, as Kuscia reads them
+	{ echo "bob's cert"; cat "$BATS_FILE_TMPDIR/bob.crt" "$BATS_FILE_TMPDIR/alice.crt"; } >"$f"
+	run -0 add_domain.sh bob p2p
+	[ "$(jq -r .spec.cert <<<"$output" | base64 -d | cmp - "$f" && echo same)" = same ]
+}
+
 route() { # PORT-JSON [TRANSIT-JSON] [HEADERS-JSON] [PROTOCOL]
 	printf '{"apiVersion":"kuscia.secretflow/v1alpha1","kind":"ClusterDomainRoute","metadata":{"name":"alice-bob"},"spec":{"source":"alice","destination":"bob","interConnProtocol":"%s","endpoint":{"host":"%s","ports":[%s]}%s,"authenticationType":"Token","tokenConfig":{"tokenGenMethod":"RSA-GEN","rollingUpdatePeriod":86400}%s}}' \
 		"${4:-kuscia}" "${HOST:-2.2.2.2}" "$1" "${2:+,\"transit\":$2}" "${3:+,\"requestHeadersToAdd\":$3}"
