@@ -85,8 +85,12 @@ read -r ep_host ep_port ep_path ep_tls <<EOF_EP
 $ep
 EOF_EP
 
-tmp=$(mktemp -d)
+tmp=$(mktemp -d 2>/dev/null) ||
+	kc_die "$KC_ESYS" "cannot create a temporary folder in '${TMPDIR:-/tmp}' -- check TMPDIR"
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 umask 077
 # upstream writes "Bearer <token>"; with no token YAML trims "Bearer " to "Bearer"
 if [ -n "$has_token" ] && [ -n "$token" ]; then

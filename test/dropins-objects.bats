@@ -240,6 +240,29 @@ port() { # PATH ISTLS PORT
 	run ! grep -q s3cr3t "$BATS_TEST_TMPDIR/argv"
 }
 
+@test "join_to_host.sh: the token's temporary folder goes on TERM, and an unusable TMPDIR is 4" {
+	# a kc-apply that waits on a fifo: the script is killed while it runs
+	mkdir -p "$BATS_TEST_TMPDIR/spy" "$BATS_TEST_TMPDIR/t"
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	printf '#!/bin/sh\n: >"%s/ready"\nread -r x <"%s/go"\n' "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR" \
+		>"$BATS_TEST_TMPDIR/spy/kc-apply"
+	chmod +x "$BATS_TEST_TMPDIR/spy/kc-apply"
+	ln -s "$KC_LIBEXEC"/kc-lib.sh "$KC_LIBEXEC"/kc-render "$KC_LIBEXEC"/kc-route-check "$BATS_TEST_TMPDIR/spy/"
+	KC_LIBEXEC="$BATS_TEST_TMPDIR/spy" KC_DATADIR="$KC_SRC/share/kc" TMPDIR="$BATS_TEST_TMPDIR/t" \
+		join_to_host.sh alice bob https://2.2.2.2:21080 -t s3cr3t 3>&- &
+	local pid=$! rc=0
+	poll_until 10 test -e "$BATS_TEST_TMPDIR/ready"
+	[ -n "$(ls -A "$BATS_TEST_TMPDIR/t")" ]
+	kill -TERM "$pid"
+	echo >"$BATS_TEST_TMPDIR/go"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 143 ]
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/t")" ]
+	TMPDIR=$BATS_TEST_TMPDIR/nowhere run -4 --separate-stderr join_to_host.sh alice bob https://2.2.2.2:21080
+	[ -z "$output" ]
+	[[ $stderr == "join_to_host.sh: cannot create a temporary folder in '$BATS_TEST_TMPDIR/nowhere' -- check TMPDIR" ]]
+}
+
 @test "join_to_host.sh: bad input exits non-zero with one line and prints nothing" {
 	local code args
 	while IFS='|' read -r code args; do
