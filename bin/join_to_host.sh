@@ -62,7 +62,7 @@ MTLS | Token | None) ;;
 *) kc_usage "$KC_EUSAGE" "illegal value for -a: '$auth' -- use MTLS, Token or None" ;;
 esac
 [ "$auth" != Token ] || [ -n "$token" ] ||
-	kc_usage "$KC_EUSAGE" "missing argument -t TOKEN: -a Token needs a token"
+	kc_usage "$KC_EUSAGE" "missing argument -t TOKEN: -a Token needs a token -- add -t TOKEN, or use -a MTLS"
 kc_check_id SELF_DOMAIN_ID "$self"
 kc_check_id HOST_DOMAIN_ID "$host"
 [ -z "$transit" ] || kc_check_id 'transit domain (-x)' "$transit"
