@@ -6,7 +6,8 @@
 # ROLE p2p registers a partner with INTERCONN_PROTOCOL (default kuscia): the P2P guide's
 # `add_domain.sh bob p2p`. Any other ROLE registers an embedded domain, as upstream does, and
 # says so. MASTER_DOMAIN_ID defaults to DOMAIN_ID. The certificate must be a PEM X.509 with an
-# RSA key and CN = DOMAIN_ID (copy the peer's var/certs/domain.crt, or `kc cert import`).
+# RSA key and CN = DOMAIN_ID, first in the file and with no private key beside it (copy the
+# peer's var/certs/domain.crt, or `kc cert import`).
 #
 # Environment: KUSCIA_ROOT, KC_DRY_RUN=1 (print the Domain as JSON, apply nothing),
 # KC_APPLY=kubectl (apply with kubectl).
