@@ -76,6 +76,14 @@ setup() {
 	[[ $stderr == *"this node's own domain"* ]]
 	run -3 --separate-stderr kc peer add carol 'https://:1' --cert "$B/var/certs/domain.crt"
 	[[ $stderr == *"invalid endpoint"* ]]
+	# an endpoint that looks like an option is an endpoint, not kc-route-check's option
+	run -3 --separate-stderr kc peer add carol --cert "$B/var/certs/domain.crt" -- -h
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == *"invalid endpoint '-h'"* ]]
+	run -3 --separate-stderr kc peer add carol https://3.3.3.3:1 --cert "$B/var/certs/domain.crt" \
+		--self-endpoint=--version
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == *"invalid endpoint '--version'"* ]]
 	# bob's certificate is not carol's
 	run -3 --separate-stderr kc peer add carol https://3.3.3.3:1 --cert "$B/var/certs/domain.crt"
 	[ -z "$output" ]
