@@ -37,6 +37,7 @@ static const char usage_text[] =
     "  -n, --namespace NS  (sa) the service account's namespace (default: ID)\n"
     "  --kubeconfig FILE   (sa) else $KUBECONFIG, $KUSCIA_ROOT/etc/kubeconfig, ~/.kube/config\n"
     "  --dry-run     (sa) print the TokenRequest as JSON; contact nothing (also KC_DRY_RUN)\n"
+    "  --no-newline  (sa) no line break after the token, as `kubectl create token` prints it\n"
     "                (sa) KC_TIMEOUT: how long the request may take (30, 30s, 500ms; 30 s)\n"
     "  -h, --help    print this help\n"
     "      --version print kc's version\n"
@@ -55,6 +56,7 @@ struct opts {
 	const char *nspace;	/* sa */
 	const char *kubeconfig;	/* sa */
 	int dry_run;		/* sa */
+	int no_newline;		/* sa */
 };
 
 #define TOKEN_LEN 32
@@ -280,7 +282,7 @@ token_sa(const struct opts *o)
 		goto out;
 	if ((rc = kc_tokenreq_answer(&r, o->id, ns, &tok)) != KC_OK)	/* lib/tokenreq.c */
 		goto out;
-	rc = printf("%s\n", tok) < 0 ? KC_ESYS : KC_OK;
+	rc = printf("%s%s", tok, o->no_newline ? "" : "\n") < 0 ? KC_ESYS : KC_OK;
 out:
 	if (r.body != NULL)
 		OPENSSL_cleanse(r.body, r.len);
@@ -306,6 +308,7 @@ main(int argc, char **argv)
 		{ "namespace", required_argument, NULL, 'n' },
 		{ "kubeconfig", required_argument, NULL, 'K' },
 		{ "dry-run", no_argument, NULL, 'D' },
+		{ "no-newline", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .sub = SUB_KUSCIAAPI, .id = NULL, .key = NULL, .duration = "1h" };
@@ -336,6 +339,7 @@ main(int argc, char **argv)
 		case 'n': o.nspace = optarg; sa_opts = 1; break;
 		case 'K': o.kubeconfig = optarg; sa_opts = 1; break;
 		case 'D': o.dry_run = 1; sa_opts = 1; break;
+		case 'N': o.no_newline = 1; sa_opts = 1; break;
 		case ':':
 			kc_err(KC_EUSAGE, "option '%s' needs an argument", argv[optind - 1]);
 			kc_usage(usage_text, KC_EUSAGE);
@@ -393,7 +397,8 @@ main(int argc, char **argv)
 		kc_usage(usage_text, KC_EUSAGE);
 	}
 	if (sa_opts && o.sub != SUB_SA) {
-		kc_err(KC_EUSAGE, "--duration, --namespace, --kubeconfig and --dry-run go with sa only");
+		kc_err(KC_EUSAGE, "--duration, --namespace, --kubeconfig, --dry-run and --no-newline go "
+		    "with sa only");
 		kc_usage(usage_text, KC_EUSAGE);
 	}
 	rc = o.sub == SUB_LITE ? token_lite(&o) : o.sub == SUB_SA ? token_sa(&o) : token_kusciaapi();

@@ -44,6 +44,21 @@ claims() { # JWT: its payload as JSON
 	[[ $output == *"system:serviceaccount:bob:bob"* ]]
 }
 
+@test "create_token.sh: no line break after the token, as kubectl create token, but on a terminal" {
+	create_token.sh bob >"$BATS_TEST_TMPDIR/tok"
+	[ "$(tail -c 1 "$BATS_TEST_TMPDIR/tok" | od -An -tx1 | tr -d ' ')" != 0a ]
+	jq -e '.["kubernetes.io"].serviceaccount.name == "bob"' <<<"$(claims "$(cat "$BATS_TEST_TMPDIR/tok")")"
+	kc-token sa bob --no-newline >"$BATS_TEST_TMPDIR/tok"
+	[ "$(tail -c 1 "$BATS_TEST_TMPDIR/tok" | od -An -tx1 | tr -d ' ')" != 0a ]
+	# kc's own command ends its line
+	kc-token sa bob >"$BATS_TEST_TMPDIR/tok"
+	[ "$(tail -c 1 "$BATS_TEST_TMPDIR/tok" | od -An -tx1 | tr -d ' ')" = 0a ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/tok")" -eq 1 ]
+	command -v script >/dev/null || skip "script(1) is not installed"
+	run -0 script -qec "create_token.sh bob" /dev/null
+	[[ $output == *$'\r' ]] # the terminal's CR LF: a line was ended
+}
+
 @test "kc-token sa: --duration in Go syntax, -n for another namespace" {
 	run -0 kc-token sa bob --duration 1h30m
 	jq -e '(.exp - .iat) == 5400' <<<"$(claims "$output")"
@@ -84,4 +99,6 @@ claims() { # JWT: its payload as JSON
 	run -2 --separate-stderr kc-token sa bob extra
 	run -2 --separate-stderr kc-token kusciaapi --duration 1h
 	run -2 --separate-stderr kc-token sa bob --key x
+	run -2 --separate-stderr kc-token lite bob --no-newline
+	[[ $stderr == *"--no-newline go with sa only"* ]]
 }
