@@ -36,6 +36,14 @@ esac
 
 # no trace from here on: the key is in $2 (KC_DEBUG would print it)
 { set +x; } 2>/dev/null
+# upstream decodes it with base64 -d, which takes base64 and line breaks only: a PEM key
+# itself, or a space or CR pasted in, fails there, and so here
+nl='
+'
+case $2 in
+*[!A-Za-z0-9+/=$nl]*)
+	kc_die "$KC_EINPUT" "DOMAIN_KEY_DATA is not base64: it holds a character that base64 -d refuses -- pass the domainKeyData of $1's kuscia.yaml (the base64 of its PEM RSA key), not the PEM itself" ;;
+esac
 rc=0
 # printf is a shell builtin: the key reaches kc-token through a pipe, not an argv or a file
 token=$( (printf '%s\n' "$2" | kc-token lite -- "$1") 2>&1) || rc=$?

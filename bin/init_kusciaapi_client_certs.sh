@@ -41,6 +41,10 @@ case $rc in
 	*) kc_die "$rc" "$(why "$err") -- check the permissions and free space of '$certs'" ;;
 	esac
 	kc_die "$rc" "$(why "$err") -- run it on a node Kuscia has started (it makes ca.crt and ca.key), or set KUSCIA_ROOT" ;;
-"$KC_EINPUT") kc_die "$rc" "$(why "$err") -- restore the node's own ca.crt and ca.key" ;;
+"$KC_EINPUT")
+	case $(why "$err") in
+	*"holds no serial number") kc_die "$rc" "$(why "$err") -- remove it: the next serial is then chosen at random, as openssl -CAcreateserial does" ;;
+	esac
+	kc_die "$rc" "$(why "$err") -- restore the node's own ca.crt and ca.key" ;;
 *) kc_die "$rc" "cannot make the client certificate: $(why "$err") -- run 'kc cert client --force' to see more" ;;
 esac

@@ -197,12 +197,24 @@ on_tty() { # CMD...
 	run -3 --separate-stderr gen_kusciaapi_token.sh alice "$KEYEC"
 	[ -z "$output" ]
 	[ "$stderr" = "gen_kusciaapi_token.sh: DOMAIN_KEY_DATA is not an RSA key but EC: Kuscia domain keys are RSA -- pass the domainKeyData of alice's kuscia.yaml (base64 of its PEM RSA key)" ]
-	run -3 --separate-stderr gen_kusciaapi_token.sh alice 'not base64!'
+	run -3 --separate-stderr gen_kusciaapi_token.sh alice 'notbase64'
 	[ -z "$output" ]
 	[ "$stderr" = "gen_kusciaapi_token.sh: DOMAIN_KEY_DATA is not a private key: expected an unencrypted PEM key or the base64 of one -- pass the domainKeyData of alice's kuscia.yaml (base64 of its PEM RSA key)" ]
 	run -3 --separate-stderr gen_kusciaapi_token.sh alice "$(base64 -w0 "$K/ca.crt")"
 	[ -z "$output" ]
 	[[ $stderr == "gen_kusciaapi_token.sh: DOMAIN_KEY_DATA is not a private key"* ]]
+}
+
+@test "gen_kusciaapi_token.sh: what upstream's base64 -d refuses is bad input (3): a PEM key, a space, a CR" {
+	local bad
+	for bad in "$(cat "$K/pkcs8.key")" "${KEY8:0:64} ${KEY8:64}" "$KEY8"$'\r' "$KEY8"$'\t' 'not base64!'; do
+		run -3 --separate-stderr gen_kusciaapi_token.sh alice "$bad"
+		[ -z "$output" ]
+		[ "$stderr" = "gen_kusciaapi_token.sh: DOMAIN_KEY_DATA is not base64: it holds a character that base64 -d refuses -- pass the domainKeyData of alice's kuscia.yaml (the base64 of its PEM RSA key), not the PEM itself" ]
+	done
+	# line breaks are fine, as with base64 -d
+	run -0 gen_kusciaapi_token.sh alice $'\n'"$(base64 -w 64 "$K/pkcs8.key")"$'\n'
+	[ "$output" = "$(upstream_token alice "$K/pkcs8.key")" ]
 }
 
 @test "gen_kusciaapi_token.sh: the key reaches kc-token on stdin, not in its argv nor in a file" {
@@ -432,6 +444,24 @@ client_files_unchanged() {
 	[ -z "$output" ]
 	[ "$stderr" = "init_kusciaapi_client_certs.sh: '$KUSCIA_ROOT/var/certs/ca.key' does not match '$KUSCIA_ROOT/var/certs/ca.crt' -- restore the node's own ca.crt and ca.key" ]
 	client_files_unchanged
+}
+
+@test "init_kusciaapi_client_certs.sh: continues ca.srl as openssl does; one without a serial is bad input (3)" {
+	local f
+	ca_into_root
+	printf '0A\n' >"$KUSCIA_ROOT/var/certs/ca.srl"
+	run -0 init_kusciaapi_client_certs.sh
+	[ "$(cat "$KUSCIA_ROOT/var/certs/ca.srl")" = 0B ]
+	[ "$(openssl x509 -in "$KUSCIA_ROOT/var/certs/kusciaapi-client.crt" -noout -serial)" = serial=0B ]
+	printf 'garbage\n' >"$KUSCIA_ROOT/var/certs/ca.srl"
+	for f in key csr crt; do
+		printf 'old %s\n' "$f" >"$KUSCIA_ROOT/var/certs/kusciaapi-client.$f"
+	done
+	run -3 --separate-stderr init_kusciaapi_client_certs.sh
+	[ -z "$output" ]
+	[ "$stderr" = "init_kusciaapi_client_certs.sh: '$KUSCIA_ROOT/var/certs/ca.srl' holds no serial number -- remove it: the next serial is then chosen at random, as openssl -CAcreateserial does" ]
+	client_files_unchanged
+	[ "$(cat "$KUSCIA_ROOT/var/certs/ca.srl")" = garbage ]
 }
 
 @test "init_kusciaapi_client_certs.sh: a missing var/certs or KUSCIA_ROOT is a system error (4)" {
