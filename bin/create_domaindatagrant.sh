@@ -39,5 +39,7 @@ esac
 [ $# -eq 3 ] || kc_usage "$KC_EUSAGE" "too many arguments: '$4' -- give DOMAIN_ID DOMAINDATA_ID GRANT_DOMAIN"
 kc_check_id DOMAIN_ID "$1"
 kc_check_id GRANT_DOMAIN "$3"
+[ "$1" != "$3" ] ||
+	kc_die "$KC_EINPUT" "cannot grant '$2' of domain '$1' to '$1' itself -- give the peer that may use it as GRANT_DOMAIN"
 exec kc-grant create --domain "$1" --data "$2" --to "$3" \
 	--desc "domaindatagrant=$1-$3" --if-absent

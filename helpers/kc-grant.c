@@ -207,7 +207,20 @@ create_call(struct kc_kapi *k, const struct opts *o, const char *what, json_t **
 		*env = NULL;
 		return KC_OK;
 	}
-	rc = kc_kapi_fail(*env, KC_EAPI, what);
+	if (code == 11100 && m != NULL && strncmp(m, "domaindata [", 12) == 0 &&
+	    strstr(m, "] not exists") != NULL) {
+		/* the DomainData is missing: say how to make it (the demo tables have a script) */
+		const char *demo = strcmp(o->data, "alice-table") == 0 ? "alice" :
+		    strcmp(o->data, "bob-table") == 0 ? "bob" : NULL;
+
+		if (demo != NULL)
+			rc = kc_err(KC_EAPI, "%s: %s (KusciaAPI code %ld) -- create it first: "
+			    "create_domaindata_%s_table.sh %s", what, m, code, demo, o->domain);
+		else
+			rc = kc_err(KC_EAPI, "%s: %s (KusciaAPI code %ld) -- create DomainData '%s' "
+			    "in domain '%s' first", what, m, code, o->data, o->domain);
+	} else
+		rc = kc_kapi_fail(*env, KC_EAPI, what);
 	json_decref(*env);
 	*env = NULL;
 	return rc;

@@ -101,15 +101,20 @@ grants_to() { # GRANTEE [NS]
 	run -3 --separate-stderr create_domaindatagrant.sh alice alice-table cross-domain
 	[ "$stderr" = "create_domaindatagrant.sh: invalid GRANT_DOMAIN 'cross-domain': it is reserved by Kuscia" ]
 	run -3 --separate-stderr create_domaindatagrant.sh alice alice-table alice
-	[ "$stderr" = "create_domaindatagrant.sh: cannot grant 'alice' data to itself -- --to names another domain" ]
+	[ "$stderr" = "create_domaindatagrant.sh: cannot grant 'alice-table' of domain 'alice' to 'alice' itself -- give the peer that may use it as GRANT_DOMAIN" ]
 	run -0 grants_to alice
 	jq -e '.items == []' <<<"$output"
 }
 
-@test "create_domaindatagrant.sh: unknown DomainData is the KusciaAPI's error (6)" {
-	run -6 --separate-stderr create_domaindatagrant.sh alice no-table bob
-	[ "$stderr" = "create_domaindatagrant.sh: cannot grant 'no-table' of domain 'alice' to 'bob': domaindata [no-table] not exists (KusciaAPI code 11100)" ]
+@test "create_domaindatagrant.sh: unknown DomainData is the KusciaAPI's error (6), saying how to make it" {
+	run -6 --separate-stderr create_domaindatagrant.sh alice no-table erin
+	[ "$stderr" = "create_domaindatagrant.sh: cannot grant 'no-table' of domain 'alice' to 'erin': domaindata [no-table] not exists (KusciaAPI code 11100) -- create DomainData 'no-table' in domain 'alice' first" ]
 	[ -z "$output" ]
+	# the demo tables have their script
+	run -6 --separate-stderr create_domaindatagrant.sh alice bob-table erin
+	[ "$stderr" = "create_domaindatagrant.sh: cannot grant 'bob-table' of domain 'alice' to 'erin': domaindata [bob-table] not exists (KusciaAPI code 11100) -- create it first: create_domaindata_bob_table.sh alice" ]
+	run -0 grants_to erin
+	jq -e '.items == []' <<<"$output"
 }
 
 @test "create_domaindatagrant.sh: a wrong token is a clear error (6)" {

@@ -195,7 +195,7 @@ token() { cat "$NODE/var/certs/token"; }
 @test "grant: unknown DomainData is the KusciaAPI's error with its code (6)" {
 	run -6 --separate-stderr kc-grant create --data no-such-table --to bob
 	[ -z "$output" ]
-	[ "$stderr" = "kc-grant: cannot grant 'no-such-table' of domain 'alice' to 'bob': domaindata [no-such-table] not exists (KusciaAPI code 11100)" ]
+	[ "$stderr" = "kc-grant: cannot grant 'no-such-table' of domain 'alice' to 'bob': domaindata [no-such-table] not exists (KusciaAPI code 11100) -- create DomainData 'no-such-table' in domain 'alice' first" ]
 }
 
 @test "grant: query or delete of a missing grant is a no (1)" {
