@@ -542,6 +542,12 @@ check_rows() {
 		3|-|JOB_NAME|create_example_job.sh PSI "$ID64"
 		3|-|JOB_NAME|create_example_job.sh PSI ../x
 		3|-|JOB_NAME|create_example_job.sh PSI $'a\nb'
+		3|-|as a number|create_example_job.sh PSI 123
+		3|-|as a boolean|create_example_job.sh PSI_WITH_DP yes
+		3|-|as a number|create_domaindata_alice_table.sh 1e5
+		3|-|as null|create_domaindata_bob_table.sh null
+		3|-|itself|create_domaindatagrant.sh alice alice-table alice
+		6|-|create_domaindata_bob_table.sh alice|create_domaindatagrant.sh alice bob-table bob
 		2|-|DOMAIN_ID|generate_cert.sh
 		2|-|DOMAIN_KEY_DATA|generate_cert.sh bob
 		2|-|DOMAIN_KEY_DATA|generate_cert.sh bob ''
@@ -555,6 +561,8 @@ check_rows() {
 		2|-|need 2 arguments|gen_kusciaapi_token.sh alice "$KEY" extra
 		2|-|DOMAIN_ID is empty|gen_kusciaapi_token.sh '' "$KEY"
 		3|-|DOMAIN_KEY_DATA|gen_kusciaapi_token.sh alice garbage
+		3|-|not base64|gen_kusciaapi_token.sh alice "$(cat "$F/bob.key")"
+		3|-|not base64|gen_kusciaapi_token.sh alice "$KEY"$'\r'
 		3|-|RSA|gen_kusciaapi_token.sh alice "$(cat "$F/ec.key.b64")"
 		4|-|TMPDIR|TMPDIR="$F/nowhere" generate_rsa_key.sh
 		4|-|ca.key|KUSCIA_ROOT="$F/node-noca" init_kusciaapi_client_certs.sh
