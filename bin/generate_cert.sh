@@ -35,6 +35,9 @@ id=$1
 kc_check_id DOMAIN_ID "$id"
 name=$id.domain
 
+# CSR and cert: 0644, narrowed by the caller's umask as openssl's are (never widened)
+pub=$(umask)
+pub=$(printf '%o' $((0644 & ~0$pub)))
 # no trace from here on: the key is in $2 (KC_DEBUG would print it)
 { set +x; } 2>/dev/null
 umask 077
@@ -63,7 +66,7 @@ if [ -e "$name.key" ] || [ -L "$name.key" ]; then
 	cmp -s -- "$name.key" "$tmp/key" ||
 		kc_die "$KC_EINPUT" "'$name.key' already exists and holds another key -- move it away, or run this in another folder"
 fi
-chmod 0644 "$tmp/csr" "$tmp/crt"
+chmod "$pub" "$tmp/csr" "$tmp/crt"
 mv -f -- "$tmp/key" "$name.key"
 mv -f -- "$tmp/csr" "$name.csr"
 mv -f -- "$tmp/crt" "$name.crt"

@@ -103,8 +103,9 @@ static const char usage_client[] =
     "Make the KusciaAPI client key and certificate, signed by var/certs/ca.crt and ca.key.\n"
     "\n"
     "Writes var/certs/kusciaapi-client.key (RSA-2048, PKCS#8, mode 0600), .csr and .crt\n"
-    "(CN=KusciaAPIClient, SHA-256, N days, 1000 by default) and ca.srl, as\n"
-    "init_kusciaapi_client_certs.sh does. An existing client key needs --force.\n";
+    "(CN=KusciaAPIClient, SHA-256, N days, 1000 by default) and ca.srl (mode 0644, or\n"
+    "narrower by the umask), as init_kusciaapi_client_certs.sh does. An existing client\n"
+    "key needs --force.\n";
 
 enum {
 	O_HELP = 'h', O_OUTPUT = 'o', O_QUIET = 'q',
@@ -472,6 +473,17 @@ exists_err(const char *path)
 	return kc_err(KC_EINPUT, "'%s' already exists -- use --force to replace it", path);
 }
 
+/* a CSR, certificate or serial: 0644, narrowed by the umask as openssl's files are (umask 077
+ * gives 0600, as upstream's scripts), never widened (umask 000 still gives 0644) */
+static mode_t
+public_mode(void)
+{
+	mode_t m = umask(077);
+
+	umask(m);
+	return 0644 & ~m;
+}
+
 static int
 cmd_gen(const struct opts *o)
 {
@@ -507,7 +519,7 @@ cmd_gen(const struct opts *o)
 		kc_ssl_err(rc, "cannot make the certificate");
 		goto out;
 	}
-	if (csr != NULL && (rc = kc_write_atomic(o->csr, csr, n, 0644, 0)) != KC_OK)
+	if (csr != NULL && (rc = kc_write_atomic(o->csr, csr, n, public_mode(), 0)) != KC_OK)
 		goto out;
 	rc = PEM_write_X509(stdout, x) == 1 ? KC_OK : KC_ESYS;
 out:
@@ -633,11 +645,11 @@ cmd_client(const struct opts *o)
 	if ((rc = kc_write_atomic(p[KEY], keypem, nkey, 0600, !o->force)) == KC_EINPUT)
 		exists_err(p[KEY]);
 	if (rc == KC_OK)
-		rc = kc_write_atomic(p[CSR], csrpem, ncsr, 0644, 0);
+		rc = kc_write_atomic(p[CSR], csrpem, ncsr, public_mode(), 0);
 	if (rc == KC_OK)
-		rc = kc_write_atomic(p[CRT], crtpem, ncrt, 0644, 0);
+		rc = kc_write_atomic(p[CRT], crtpem, ncrt, public_mode(), 0);
 	if (rc == KC_OK)
-		rc = kc_write_atomic(p[SRL], srl, strlen(srl), 0644, 0);
+		rc = kc_write_atomic(p[SRL], srl, strlen(srl), public_mode(), 0);
 out:
 	kc_wipe_free(keypem, nkey + 1);
 	free(csrpem);

@@ -276,6 +276,18 @@ on_tty() { # CMD...
 	[ -z "$(ls -A "$TMPDIR")" ]
 }
 
+@test "generate_cert.sh, init_kusciaapi_client_certs.sh: a umask narrows CSR, cert and serial as upstream's, never widens them" {
+	ca_into_root
+	(umask 077 && generate_cert.sh alice "$KEY8" >/dev/null && init_kusciaapi_client_certs.sh)
+	[ "$(stat -c %a alice.domain.key alice.domain.csr alice.domain.crt | tr '\n' ' ')" = "600 600 600 " ]
+	cd "$KUSCIA_ROOT/var/certs"
+	[ "$(stat -c %a kusciaapi-client.key kusciaapi-client.csr kusciaapi-client.crt ca.srl | tr '\n' ' ')" = "600 600 600 600 " ]
+	(umask 027 && init_kusciaapi_client_certs.sh)
+	[ "$(stat -c %a kusciaapi-client.key kusciaapi-client.csr kusciaapi-client.crt ca.srl | tr '\n' ' ')" = "600 640 640 640 " ]
+	(umask 000 && init_kusciaapi_client_certs.sh)
+	[ "$(stat -c %a kusciaapi-client.key kusciaapi-client.csr kusciaapi-client.crt ca.srl | tr '\n' ' ')" = "600 644 644 644 " ]
+}
+
 @test "generate_cert.sh: a PKCS#1 key is kept as given" {
 	run -0 generate_cert.sh bob "$KEY1"
 	cmp bob.domain.key "$K/pkcs1.key"
