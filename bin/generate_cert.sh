@@ -62,6 +62,10 @@ case $rc in
 	kc_die "$rc" "$(why "$err" | sed "s|^the key in '$tmp/key'|DOMAIN_KEY_DATA|; s|^'$tmp/key'|DOMAIN_KEY_DATA|") -- give the domainKeyData of $id's kuscia.yaml (base64 of its PEM RSA key)" ;;
 *) kc_die "$rc" "cannot make the certificate: $(why "$err") -- run 'kc cert gen $id --key FILE' to see more" ;;
 esac
+for f in "$name.key" "$name.csr" "$name.crt"; do
+	# mv would move the file into a folder (or a link to one) of that name
+	[ ! -d "$f" ] || kc_die "$KC_ESYS" "'$f' is a folder -- move it away, or run this in another folder"
+done
 if [ -e "$name.key" ] || [ -L "$name.key" ]; then
 	cmp -s -- "$name.key" "$tmp/key" ||
 		kc_die "$KC_EINPUT" "'$name.key' already exists and holds another key -- move it away, or run this in another folder"

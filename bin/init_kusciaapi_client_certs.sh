@@ -37,6 +37,8 @@ case $rc in
 0) [ -z "$err" ] || printf '%s\n' "$err" >&2 ;;
 "$KC_ESYS")
 	case $(why "$err") in
+	*" -- "*) kc_die "$rc" "$(why "$err")" ;;
+	"cannot read '"*"/ca.srl'"*) kc_die "$rc" "$(why "$err") -- move it away: a new one is then started" ;;
 	"cannot read "*) ;;
 	*) kc_die "$rc" "$(why "$err") -- check the permissions and free space of '$certs'" ;;
 	esac

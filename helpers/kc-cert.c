@@ -632,6 +632,15 @@ cmd_client(const struct opts *o)
 		rc = exists_err(p[KEY]);
 		goto out;
 	}
+	/* a folder in the way would fail a rename after the key is replaced: check first */
+	for (i = SRL; i < NPATHS; i++) {
+		struct stat st;
+
+		if (stat(p[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			rc = kc_err(KC_ESYS, "'%s' is a folder -- move it away", p[i]);
+			goto out;
+		}
+	}
 	rc = KC_ESYS;
 	if ((k = EVP_RSA_gen(2048)) == NULL || (keypem = kc_key_to_pem(k, &nkey)) == NULL ||
 	    (req = kc_req_make(k, "KusciaAPIClient")) == NULL ||

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # the key, certificate and token drop-ins: generate_rsa_key.sh, gen_kusciaapi_token.sh,
 # generate_cert.sh, init_kusciaapi_client_certs.sh
+# shellcheck disable=SC2154 # stderr_lines is set by bats' run --separate-stderr
 bats_require_minimum_version 1.5.0
 
 setup_file() {
@@ -356,6 +357,19 @@ on_tty() { # CMD...
 	[ -z "$(ls -A "$TMPDIR")" ]
 }
 
+@test "generate_cert.sh: a folder in place of an output is a system error (4), nothing written" {
+	local f
+	for f in key csr crt; do
+		mkdir "alice.domain.$f"
+		run -4 --separate-stderr generate_cert.sh alice "$KEY8"
+		[ -z "$output" ]
+		[ "$stderr" = "generate_cert.sh: 'alice.domain.$f' is a folder -- move it away, or run this in another folder" ]
+		[ "$(entries)" = "alice.domain.$f " ]
+		[ -z "$(ls -A "alice.domain.$f")" ]
+		rmdir "alice.domain.$f"
+	done
+}
+
 @test "generate_cert.sh: a folder it cannot write to is a system error (4)" {
 	cd /proc
 	run -4 --separate-stderr generate_cert.sh alice "$KEY8"
@@ -474,6 +488,24 @@ client_files_unchanged() {
 	[ "$stderr" = "init_kusciaapi_client_certs.sh: '$KUSCIA_ROOT/var/certs/ca.srl' holds no serial number -- remove it: the next serial is then chosen at random, as openssl -CAcreateserial does" ]
 	client_files_unchanged
 	[ "$(cat "$KUSCIA_ROOT/var/certs/ca.srl")" = garbage ]
+}
+
+@test "init_kusciaapi_client_certs.sh: a folder in place of a file it writes is a system error (4), nothing replaced" {
+	local f n
+	ca_into_root
+	for n in kusciaapi-client.csr kusciaapi-client.crt ca.srl; do
+		for f in key csr crt; do
+			printf 'old %s\n' "$f" >"$KUSCIA_ROOT/var/certs/kusciaapi-client.$f"
+		done
+		rm -f "$KUSCIA_ROOT/var/certs/$n"
+		mkdir "$KUSCIA_ROOT/var/certs/$n"
+		run -4 --separate-stderr init_kusciaapi_client_certs.sh
+		[ -z "$output" ]
+		[[ $stderr == "init_kusciaapi_client_certs.sh: "*"'$KUSCIA_ROOT/var/certs/$n'"*" -- move it away"* ]]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		rmdir "$KUSCIA_ROOT/var/certs/$n"
+		[ "$(cat "$KUSCIA_ROOT/var/certs/kusciaapi-client.key")" = "old key" ]
+	done
 }
 
 @test "init_kusciaapi_client_certs.sh: a missing var/certs or KUSCIA_ROOT is a system error (4)" {
