@@ -11,6 +11,8 @@
 #
 # The key on this command line is visible to other local users (ps); `kc cert gen DOMAIN_ID
 # --key FILE` reads it from a file or stdin instead.
+#
+# Environment: KC_DRY_RUN=1 (check everything, write and print nothing).
 set -eu
 case $0 in */*) kc_here=${0%/*} ;; *) kc_here=. ;; esac
 kc_here=$(CDPATH='' cd -- "$kc_here" && pwd -P)
@@ -70,6 +72,8 @@ if [ -e "$name.key" ] || [ -L "$name.key" ]; then
 	cmp -s -- "$name.key" "$tmp/key" ||
 		kc_die "$KC_EINPUT" "'$name.key' already exists and holds another key -- move it away, or run this in another folder"
 fi
+# KC_DRY_RUN: every check has run; nothing is written or printed
+! kc_dry_run || exit 0
 chmod "$pub" "$tmp/csr" "$tmp/crt"
 mv -f -- "$tmp/key" "$name.key"
 mv -f -- "$tmp/csr" "$name.csr"

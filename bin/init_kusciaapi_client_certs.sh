@@ -8,6 +8,8 @@
 # 1000 days), and ca.srl, as upstream; existing client files are replaced. ca.crt and ca.key
 # are checked first: when either is missing or they do not match, nothing is written.
 # Arguments are ignored, as upstream.
+#
+# Environment: KUSCIA_ROOT, KC_DRY_RUN=1 (check all that, write nothing).
 set -eu
 case $0 in */*) kc_here=${0%/*} ;; *) kc_here=. ;; esac
 kc_here=$(CDPATH='' cd -- "$kc_here" && pwd -P)
@@ -31,8 +33,11 @@ certs=$KUSCIA_ROOT/var/certs
 	kc_die "$KC_ESYS" "KUSCIA_ROOT '$KUSCIA_ROOT' is not a folder -- set KUSCIA_ROOT to the node's Kuscia home"
 [ -d "$certs" ] ||
 	kc_die "$KC_ESYS" "'$certs' does not exist -- start Kuscia once (it makes ca.crt and ca.key there), or set KUSCIA_ROOT"
+set -- --force
+# KC_DRY_RUN: every check, nothing written
+! kc_dry_run || set -- --force --dry-run
 rc=0
-err=$(kc-cert client --force 2>&1 >/dev/null) || rc=$?
+err=$(kc-cert client "$@" 2>&1 >/dev/null) || rc=$?
 case $rc in
 0) [ -z "$err" ] || printf '%s\n' "$err" >&2 ;;
 "$KC_ESYS")

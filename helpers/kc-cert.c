@@ -98,18 +98,18 @@ static const char usage_keygen[] =
     "With --out, write the PEM to FILE, mode 0600; an existing FILE needs --force.\n";
 
 static const char usage_client[] =
-    "Usage: kc cert client [--force] [--days N]\n"
+    "Usage: kc cert client [--force] [--days N] [--dry-run]\n"
     "\n"
     "Make the KusciaAPI client key and certificate, signed by var/certs/ca.crt and ca.key.\n"
     "\n"
     "Writes var/certs/kusciaapi-client.key (RSA-2048, PKCS#8, mode 0600), .csr and .crt\n"
     "(CN=KusciaAPIClient, SHA-256, N days, 1000 by default) and ca.srl (mode 0644, or\n"
     "narrower by the umask), as init_kusciaapi_client_certs.sh does. An existing client\n"
-    "key needs --force.\n";
+    "key needs --force. --dry-run checks all that and writes nothing.\n";
 
 enum {
 	O_HELP = 'h', O_OUTPUT = 'o', O_QUIET = 'q',
-	O_DOMAIN = 256, O_KEY, O_ALLOW_EXPIRED, O_FORCE, O_DAYS, O_CSR, O_OUT,
+	O_DOMAIN = 256, O_KEY, O_ALLOW_EXPIRED, O_FORCE, O_DAYS, O_CSR, O_OUT, O_DRY_RUN,
 };
 #define BIT(o) (1u << ((o) >= 256 ? (o) - 256 : (o) == 'o' ? 8 : (o) == 'q' ? 9 : 10))
 
@@ -124,13 +124,14 @@ static const struct option longopts[] = {
 	{ "days", required_argument, NULL, O_DAYS },
 	{ "csr", required_argument, NULL, O_CSR },
 	{ "out", required_argument, NULL, O_OUT },
+	{ "dry-run", no_argument, NULL, O_DRY_RUN },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct opts {
 	const char *output, *domain, *key, *csr, *out;
 	long days;
-	int quiet, allow_expired, force;
+	int quiet, allow_expired, force, dry_run;
 	const char *const *args;	/* operands */
 	int nargs;
 };
@@ -641,6 +642,10 @@ cmd_client(const struct opts *o)
 			goto out;
 		}
 	}
+	if (o->dry_run) {	/* all checked; nothing made, nothing written */
+		rc = KC_OK;
+		goto out;
+	}
 	rc = KC_ESYS;
 	if ((k = EVP_RSA_gen(2048)) == NULL || (keypem = kc_key_to_pem(k, &nkey)) == NULL ||
 	    (req = kc_req_make(k, "KusciaAPIClient")) == NULL ||
@@ -696,7 +701,7 @@ static const struct cmd cmds[] = {
 	{ "export", usage_export, BIT(O_OUTPUT), 0, 0, cmd_export },
 	{ "gen", usage_gen, BIT(O_KEY) | BIT(O_DAYS) | BIT(O_CSR), 1, 1, cmd_gen },
 	{ "keygen", usage_keygen, BIT(O_OUT) | BIT(O_FORCE), 0, 0, cmd_keygen },
-	{ "client", usage_client, BIT(O_FORCE) | BIT(O_DAYS), 0, 0, cmd_client },
+	{ "client", usage_client, BIT(O_FORCE) | BIT(O_DAYS) | BIT(O_DRY_RUN), 0, 0, cmd_client },
 };
 
 static const char *
@@ -750,6 +755,7 @@ parse(const struct cmd *c, int argc, char **argv, struct opts *o)
 		case O_FORCE: o->force = 1; break;
 		case O_CSR: o->csr = optarg; break;
 		case O_OUT: o->out = optarg; break;
+		case O_DRY_RUN: o->dry_run = 1; break;
 		case O_DAYS:
 			errno = 0;
 			o->days = strtol(optarg, &end, 10);

@@ -370,6 +370,19 @@ on_tty() { # CMD...
 	done
 }
 
+@test "generate_cert.sh: KC_DRY_RUN checks everything, writes and prints nothing" {
+	KC_DRY_RUN=1 run -0 --separate-stderr generate_cert.sh alice "$KEY8"
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	[ -z "$(entries)" ]
+	KC_DRY_RUN=1 run -3 --separate-stderr generate_cert.sh alice "$KEYEC"
+	[[ $stderr == "generate_cert.sh: DOMAIN_KEY_DATA"* ]]
+	cp "$K/other.key" alice.domain.key
+	KC_DRY_RUN=1 run -3 --separate-stderr generate_cert.sh alice "$KEY8"
+	[[ $stderr == "generate_cert.sh: 'alice.domain.key' already exists and holds another key"* ]]
+	[ "$(entries)" = "alice.domain.key " ]
+}
+
 @test "generate_cert.sh: a folder it cannot write to is a system error (4)" {
 	cd /proc
 	run -4 --separate-stderr generate_cert.sh alice "$KEY8"
@@ -506,6 +519,20 @@ client_files_unchanged() {
 		rmdir "$KUSCIA_ROOT/var/certs/$n"
 		[ "$(cat "$KUSCIA_ROOT/var/certs/kusciaapi-client.key")" = "old key" ]
 	done
+}
+
+@test "init_kusciaapi_client_certs.sh: KC_DRY_RUN checks the CA and writes nothing" {
+	ca_into_root
+	KC_DRY_RUN=1 run -0 --separate-stderr init_kusciaapi_client_certs.sh
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	[ "$(entries "$KUSCIA_ROOT/var/certs")" = "ca.crt ca.key " ]
+	cp "$K/other.key" "$KUSCIA_ROOT/var/certs/ca.key"
+	KC_DRY_RUN=1 run -3 --separate-stderr init_kusciaapi_client_certs.sh
+	[[ $stderr == *"does not match"* ]]
+	rm "$KUSCIA_ROOT/var/certs/ca.key"
+	KC_DRY_RUN=1 run -4 --separate-stderr init_kusciaapi_client_certs.sh
+	[ "$(entries "$KUSCIA_ROOT/var/certs")" = "ca.crt " ]
 }
 
 @test "init_kusciaapi_client_certs.sh: a missing var/certs or KUSCIA_ROOT is a system error (4)" {
