@@ -19,8 +19,15 @@ kc_tokenreq_answer(const struct kc_resp *r, const char *sa, const char *ns, char
 	*token = NULL;
 	if (r->status != 200 && r->status != 201) {
 		m = kc_status_message(r);
-		rc = kc_err(KC_EAPI, "cannot create a token for serviceaccount '%s' in namespace "
-		    "'%s': %s", sa, ns, m);
+		/* 404: no such service account or namespace: a partner Domain brings both */
+		if (r->status == 404 && strcmp(sa, ns) == 0)
+			rc = kc_err(KC_EAPI, "cannot create a token for serviceaccount '%s' in "
+			    "namespace '%s': %s -- is '%s' a partner domain of this node? "
+			    "'add_domain.sh %s p2p' registers one, with its service account", sa, ns,
+			    m, sa, sa);
+		else
+			rc = kc_err(KC_EAPI, "cannot create a token for serviceaccount '%s' in "
+			    "namespace '%s': %s", sa, ns, m);
 		free(m);
 		goto out;
 	}
