@@ -155,7 +155,7 @@ node_conf() {
 @test "conf: a missing file is a system error (4)" {
 	run -4 --separate-stderr kc-conf domainID
 	[ -z "$output" ]
-	[ "$stderr" = "kc-conf: cannot read '$KUSCIA_ROOT/etc/conf/kuscia.yaml': No such file or directory" ]
+	[ "$stderr" = "kc-conf: cannot read '$KUSCIA_ROOT/etc/conf/kuscia.yaml': No such file or directory -- set KUSCIA_ROOT to the node's Kuscia home" ]
 	run -4 --separate-stderr kc-conf domainID --default x
 	[ -z "$output" ]
 	run -4 --separate-stderr kc-conf -f "$BATS_TEST_TMPDIR" domainID

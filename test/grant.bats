@@ -132,7 +132,7 @@ token() { cat "$NODE/var/certs/token"; }
 	mkdir -p "$e"
 	KUSCIA_ROOT=$e run -4 --separate-stderr kc-grant list
 	[ -z "$output" ]
-	[[ $stderr == "kc-grant: cannot read '$e/etc/conf/kuscia.yaml': No such file or directory" ]]
+	[[ $stderr == "kc-grant: cannot read '$e/etc/conf/kuscia.yaml': No such file or directory -- set KUSCIA_ROOT to the node's Kuscia home" ]]
 	KUSCIA_ROOT=$e run -0 kc-grant create --domain alice --data alice-table --to bob --dry-run
 }
 

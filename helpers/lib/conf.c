@@ -166,7 +166,11 @@ kc_conf_get_file(const char *file, const char *key, char **value, size_t *len)
 		*len = 0;
 	if ((e = kc_read_file(path, KC_MAX_FILE, &text, &tlen)) != 0) {
 		errno = e;
-		rc = kc_err(KC_ESYS, "cannot read '%s':", path);
+		if (e == ENOENT && file == NULL)	/* KUSCIA_ROOT is not a node's home */
+			rc = kc_err(KC_ESYS, "cannot read '%s': %s -- set KUSCIA_ROOT to the node's "
+			    "Kuscia home", path, strerror(e));
+		else
+			rc = kc_err(KC_ESYS, "cannot read '%s':", path);
 	} else {
 		rc = kc_conf_get_buf(path, text, tlen, key, value, len);
 	}
