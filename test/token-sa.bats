@@ -87,7 +87,7 @@ claims() { # JWT: its payload as JSON
 	[ -z "$output" ]
 	KUSCIA_ROOT="$BATS_TEST_TMPDIR/none" run -4 --separate-stderr create_token.sh bob
 	[ -z "$output" ]
-	[[ $stderr == "create_token.sh: no kubeconfig found"* ]]
+	[ "$stderr" = "create_token.sh: no kubeconfig found: tried \$KUBECONFIG, '$BATS_TEST_TMPDIR/none/etc/kubeconfig' and ~/.kube/config -- set KUSCIA_ROOT to the node's Kuscia home, or KUBECONFIG" ]
 }
 
 @test "kc-token sa: usage errors (2)" {

@@ -158,7 +158,8 @@ kc_kubeconfig_load(const char *explicit_path, struct kc_kubeconfig *kc)
 		    "-- fix or unset KUBECONFIG", getenv("KUBECONFIG"));
 	if (path == NULL)
 		return kc_err(KC_ESYS, "no kubeconfig found: tried $KUBECONFIG, "
-		    "'%s/etc/kubeconfig' and ~/.kube/config -- pass --kubeconfig FILE", kc_root());
+		    "'%s/etc/kubeconfig' and ~/.kube/config -- set KUSCIA_ROOT to the node's Kuscia "
+		    "home, or KUBECONFIG", kc_root());
 	if ((e = kc_read_file(path, 1u << 20, &buf, &len)) != 0) {
 		errno = e;
 		rc = kc_err(KC_ESYS, "cannot read kubeconfig '%s':", path);
