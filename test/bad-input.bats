@@ -542,10 +542,6 @@ check_rows() {
 		3|-|JOB_NAME|create_example_job.sh PSI "$ID64"
 		3|-|JOB_NAME|create_example_job.sh PSI ../x
 		3|-|JOB_NAME|create_example_job.sh PSI $'a\nb'
-		3|-|as a number|create_example_job.sh PSI 123
-		3|-|as a boolean|create_example_job.sh PSI_WITH_DP yes
-		3|-|as a number|create_domaindata_alice_table.sh 1e5
-		3|-|as null|create_domaindata_bob_table.sh null
 		3|-|itself|create_domaindatagrant.sh alice alice-table alice
 		6|-|create_domaindata_bob_table.sh alice|create_domaindatagrant.sh alice bob-table bob
 		2|-|DOMAIN_ID|generate_cert.sh

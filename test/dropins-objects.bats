@@ -382,6 +382,17 @@ port() { # PATH ISTLS PORT
 	jq -e '.spec.initiator == "alice" and (.spec.tasks[0].taskInputConfig | fromjson | .sf_input_ids) == ["alice-dp-table","bob-dp-table"]' <<<"$output"
 }
 
+@test "values YAML would read as numbers, booleans or null stay strings (upstream's kubectl refused them)" {
+	printf 'domainID: alice\n' >"$KUSCIA_ROOT/etc/conf/kuscia.yaml"
+	local v
+	for v in 123 1e5 yes null; do
+		run -0 create_example_job.sh PSI "$v"
+		jq -e --arg v "$v" '.metadata.name == $v' <<<"$output"
+		run -0 create_domaindata_bob_table.sh "$v"
+		jq -e --arg v "$v" '.metadata.namespace == $v and .spec.author == $v' <<<"$output"
+	done
+}
+
 @test "create_example_job.sh: the default name is secretflow-task-<timestamp>" {
 	printf 'domainID: alice\n' >"$KUSCIA_ROOT/etc/conf/kuscia.yaml"
 	run -0 create_example_job.sh
