@@ -1,4 +1,5 @@
 /* kc-cert - check, install and make the certificates and keys of a Kuscia node */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -289,6 +290,44 @@ cmd_verify(const struct opts *o)
 	return print_verdict(o, r);
 }
 
+/* a peer's domain.crt as a Domain carries it (b64, import): Kuscia reads only its first PEM
+ * block, and a Domain is readable cluster-wide, so the certificate comes first and no private
+ * key is beside it; KC_OK, or the reason printed */
+static int
+peer_blocks(const struct input *in, const char *id)
+{
+	const char *p = (const char *)in->buf, *end = p + in->len, *nl;
+	int first = 1, cert_first = 0;
+
+	for (; p < end; p = nl + 1) {
+		const char *e;
+		char label[64];
+		size_t n;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		for (e = nl; e > p && isspace((unsigned char)e[-1]); e--)
+			;
+		if (e - p < 16 || strncmp(p, "-----BEGIN ", 11) != 0 || strncmp(e - 5, "-----", 5) != 0)
+			continue;
+		n = (size_t)(e - 5 - (p + 11));
+		n = n < sizeof label ? n : sizeof label - 1;
+		memcpy(label, p + 11, n);
+		label[n] = '\0';
+		if (strstr(label, "PRIVATE KEY") != NULL)
+			return kc_err(KC_EINPUT, "%s also holds a private key, which must not go into the "
+			    "cluster -- keep only %s's certificate in it", in->label, id);
+		if (first)
+			cert_first = strcmp(label, "CERTIFICATE") == 0 ||
+			    strcmp(label, "X509 CERTIFICATE") == 0;
+		first = 0;
+	}
+	if (!cert_first)
+		return kc_err(KC_EINPUT, "%s does not start with its certificate (Kuscia reads only "
+		    "the first PEM block) -- keep only %s's certificate in it", in->label, id);
+	return KC_OK;
+}
+
 static int
 cmd_b64(const struct opts *o)
 {
@@ -296,7 +335,8 @@ cmd_b64(const struct opts *o)
 	int rc = KC_EINPUT;
 	char *s;
 
-	if (cert_check(&in, o->args[0], o->domain, NULL, 1) == KC_CERT_OK) {
+	if (cert_check(&in, o->args[0], o->domain, NULL, 1) == KC_CERT_OK &&
+	    peer_blocks(&in, o->domain) == KC_OK) {
 		s = kc_b64(in.buf, in.len);
 		rc = puts(s) == EOF ? KC_ESYS : KC_OK;
 		free(s);
@@ -318,7 +358,7 @@ cmd_import(const struct opts *o)
 		kc_err(KC_EINPUT, "invalid domain id '%s': %s", id, why);
 		goto out;
 	}
-	if (cert_check(&in, file, id, NULL, 1) != KC_CERT_OK)
+	if (cert_check(&in, file, id, NULL, 1) != KC_CERT_OK || peer_blocks(&in, id) != KC_OK)
 		goto out;
 	rc = KC_ESYS;
 	if (stat(dir, &st) != 0) {

@@ -381,6 +381,34 @@ verify_fails() {
 	[ -z "$output" ]
 }
 
+@test "cert b64 and import: the certificate first, no private key beside it (3)" {
+	# Kuscia reads only the first PEM block of a Domain's cert, and a Domain is readable by all
+	cat "$F/alice.crt" "$F/alice.key" >"$BATS_TEST_TMPDIR/with-key.crt"
+	cat "$F/bob.crt" "$F/alice.crt" >"$BATS_TEST_TMPDIR/bob-first.crt"
+	{ printf 'comment\n'; cat "$F/alice.crt" "$F/bob.crt"; } >"$BATS_TEST_TMPDIR/text-then-two.crt"
+	run -3 --separate-stderr kc-cert b64 --domain alice "$BATS_TEST_TMPDIR/with-key.crt"
+	[ -z "$output" ]
+	[ "$stderr" = "kc-cert: '$BATS_TEST_TMPDIR/with-key.crt' also holds a private key, which must not go into the cluster -- keep only alice's certificate in it" ]
+	[[ $stderr != *"PRIVATE KEY-----"* ]]
+	run -3 --separate-stderr kc-cert import alice "$BATS_TEST_TMPDIR/with-key.crt"
+	[ ! -e "$CERTS/alice.domain.crt" ]
+	# the first block is bob's certificate: kc-cert picks alice's, Kuscia would read bob's
+	run -3 --separate-stderr kc-cert b64 --domain alice "$BATS_TEST_TMPDIR/bob-first.crt"
+	[ -z "$output" ]
+	[[ $stderr == *"CN is 'bob', not 'alice'"* || $stderr == *"does not start with its certificate"* ]]
+	{ cat "$F/alice.key"; cat "$F/alice.crt"; } >"$BATS_TEST_TMPDIR/key-first.crt"
+	run -3 --separate-stderr kc-cert b64 --domain alice "$BATS_TEST_TMPDIR/key-first.crt"
+	[[ $stderr == *"also holds a private key"* ]]
+	{ printf -- '-----BEGIN CERTIFICATE REQUEST-----\nAA==\n-----END CERTIFICATE REQUEST-----\n'
+		cat "$F/alice.crt"; } >"$BATS_TEST_TMPDIR/csr-first.crt"
+	run -3 --separate-stderr kc-cert import alice "$BATS_TEST_TMPDIR/csr-first.crt"
+	[ "$stderr" = "kc-cert: '$BATS_TEST_TMPDIR/csr-first.crt' does not start with its certificate (Kuscia reads only the first PEM block) -- keep only alice's certificate in it" ]
+	[ ! -e "$CERTS/alice.domain.crt" ]
+	# text before the first block, and a second certificate after it, are still fine
+	run -0 kc-cert b64 --domain alice "$BATS_TEST_TMPDIR/text-then-two.crt"
+	[ "$output" = "$(base64 -w0 "$BATS_TEST_TMPDIR/text-then-two.crt")" ]
+}
+
 @test "cert b64: --domain is required (2)" {
 	run -2 --separate-stderr kc-cert b64 "$F/alice.crt"
 	[ -z "$output" ]
