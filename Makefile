@@ -50,7 +50,7 @@ VALGRIND_TESTS = test/bad-input.bats test/cert.bats test/secrets.bats test/grant
                  test/dropins-objects.bats test/route-check.bats test/peer.bats \
                  test/dropins-apply.bats test/token.bats test/doctor.bats test/http-client.bats \
                  test/route-check-endpoint.bats test/dropins-grant.bats test/token-sa.bats \
-                 test/kc.bats test/fuzz-regressions.bats
+                 test/kc.bats test/fuzz-regressions.bats test/apply-takeover.bats
 VALGRIND_LOGS  = build/valgrind
 # files in parallel, one per core, when GNU parallel is there (bats needs it for --jobs)
 BATS_JOBS     ?= $(shell nproc 2>/dev/null || echo 1)

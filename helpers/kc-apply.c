@@ -21,6 +21,9 @@ static const char usage_text[] =
 	"PATCHes it (fieldManager=kc, force, strict field validation). Prints one line per\n"
 	"object as kubectl does: 'domain.kuscia.secretflow/alice created' (or configured,\n"
 	"unchanged). Stops at the first object the server rejects, showing its message.\n"
+	"An object kubectl applied (upstream's scripts) first loses, by a merge patch, the fields\n"
+	"its last-applied-configuration annotation has and the new object lacks, as kubectl's\n"
+	"next apply would delete them.\n"
 	"\n"
 	"Options:\n"
 	"  -f, --filename FILE     read FILE instead of standard input ('-')\n"
@@ -127,13 +130,18 @@ blank(const unsigned char *p, size_t n)
 }
 
 static const char *
+rv_of(json_t *obj)
+{
+	return json_string_value(json_object_get(json_object_get(obj, "metadata"),
+	    "resourceVersion"));
+}
+
+/* the answer's object into *hold; its resourceVersion, NULL when it has none */
+static const char *
 resource_version(const struct kc_resp *r, json_t **hold)
 {
-	const char *rv = NULL;
-
 	*hold = json_loadb(r->body, r->len, 0, NULL);
-	json_unpack(*hold, "{s:{s:s}}", "metadata", "resourceVersion", &rv);
-	return rv;
+	return rv_of(*hold);
 }
 
 /* a 200 whose body is not an object with a resourceVersion: cut, or not JSON */
@@ -172,9 +180,8 @@ print_result(const struct opts *op, const struct kc_obj *o, const char *word, js
 
 /* what a LIST of the object's collection told before applying */
 struct known {
-	int listed;		/* 1: rv below is the answer, no GET needed */
-	const char *rv;		/* resourceVersion, NULL when absent (owned by the list) */
-	json_t *obj;		/* the listed object (borrowed from the list) */
+	int listed;		/* 1: obj below is the answer, no GET needed */
+	json_t *obj;		/* the listed object (borrowed from the list), NULL when absent */
 };
 
 /* every member and element of want has the same value in have */
@@ -271,7 +278,6 @@ prefetch(struct kc_http *h, const struct kc_kubeconfig *kc, const struct kc_objs
 				json_unpack(it, "{s:{s?s, s?s}}", "metadata", "name", &nm,
 				    "resourceVersion", &rv);
 				if (nm != NULL && rv != NULL && strcmp(nm, q->name) == 0) {
-					k[j].rv = rv;
 					k[j].obj = it;
 					break;
 				}
@@ -280,48 +286,90 @@ prefetch(struct kc_http *h, const struct kc_kubeconfig *kc, const struct kc_objs
 	}
 }
 
-static int
-apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *kc,
-    const struct kc_obj *o, const struct known *k)
+static char *
+dumps(const json_t *doc)
 {
-	char *path = kc_kind_path(o->kind, o->ns, o->name);
-	char *url = kc_api_url(kc, path), *patch = NULL, *body = NULL;
-	struct kc_resp r = {0};
-	json_t *before = NULL, *after = NULL;
-	const char *rv0 = NULL, *rv1 = NULL;
-	int rc, tries, raced = 0;
+	char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
-	if (k->listed)
-		rv0 = k->rv;
-	else if ((rc = kc_http_request(h, "GET", url, NULL, NULL, 0, &r)) != KC_OK)
-		goto out;
-	else if (r.status == 200) {
-		if ((rv0 = resource_version(&r, &before)) == NULL) {
+	if (s == NULL)
+		kc_die(KC_ESYS, "out of memory");
+	return s;
+}
+
+/* GET the object: KC_OK with *live the object, or NULL when there is none (404) */
+static int
+read_live(struct kc_http *h, const char *url, const struct kc_obj *o, json_t **live)
+{
+	struct kc_resp r = {0};
+	int rc;
+
+	*live = NULL;
+	if ((rc = kc_http_request(h, "GET", url, NULL, NULL, 0, &r)) == KC_OK) {
+		if (r.status == 200 && resource_version(&r, live) == NULL) {
 			rc = malformed(o, "GET", url);
-			goto out;
-		}
-	} else if (r.status != 404) {
-		rc = server_error(o, &r);
-		goto out;
+			json_decref(*live);
+			*live = NULL;
+		} else if (r.status != 200 && r.status != 404)
+			rc = server_error(o, &r);
 	}
 	kc_resp_free(&r);
-	if (op->del) {
-		if (rv0 == NULL) {
-			rc = op->ignore_missing ? KC_OK : kc_err(KC_EAPI, "%s: not found", o->ref);
-			goto out;
+	return rc;
+}
+
+/* Before the apply, what kubectl's next apply would delete (kc_takeover_patch, lib/takeover.c:
+ * an object upstream's scripts applied), by a merge patch that fails (409) when the object
+ * changed since it was read: then read it again and recompute, at most 3 times (as the apply
+ * retries its 409s); 404, gone since, likewise. *live is what was read last; *deleted set when
+ * the patch went through. */
+static int
+take_over(struct kc_http *h, const char *url, const struct kc_obj *o, json_t **live,
+    int *deleted)
+{
+	char *mp = kc_xasprintf("%s?fieldManager=kc", url), *body;
+	struct kc_resp r = {0};
+	json_t *patch, *done = NULL;
+	int rc = KC_OK, tries;
+
+	for (tries = 1; (patch = kc_takeover_patch(o->doc, *live)) != NULL; tries++) {
+		body = dumps(patch);
+		json_decref(patch);
+		rc = kc_http_request(h, "PATCH", mp, "application/merge-patch+json", body,
+		    strlen(body), &r);
+		free(body);
+		if (rc != KC_OK)
+			break;
+		if (r.status == 200) {
+			if (resource_version(&r, &done) == NULL)
+				rc = malformed(o, "PATCH", mp);
+			*deleted = rc == KC_OK;
+			break;
 		}
-		if ((rc = kc_http_request(h, "DELETE", url, NULL, NULL, 0, &r)) != KC_OK)
-			goto out;
-		if (r.status != 200 && r.status != 202 && !(r.status == 404 && op->ignore_missing)) {
+		if ((r.status != 409 && r.status != 404) || tries == 3) {
 			rc = server_error(o, &r);
-			goto out;
+			break;
 		}
-		rc = op->quiet ? KC_OK : printf("%s deleted\n", o->ref) < 0 ? KC_ESYS : KC_OK;
-		goto out;
+		kc_resp_free(&r);
+		json_decref(*live);
+		if ((rc = read_live(h, url, o, live)) != KC_OK)
+			break;
 	}
-	patch = kc_xasprintf("%s?fieldManager=kc&force=true&fieldValidation=Strict", url);
-	if ((body = json_dumps(o->doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
-		kc_die(KC_ESYS, "out of memory");
+	kc_resp_free(&r);
+	json_decref(done);
+	free(mp);
+	return rc;
+}
+
+/* the server-side apply: *after the object the server returned, *raced when a 409 had it
+ * sent again */
+static int
+server_apply(struct kc_http *h, const char *url, const struct kc_obj *o, json_t **after,
+    int *raced)
+{
+	char *patch = kc_xasprintf("%s?fieldManager=kc&force=true&fieldValidation=Strict", url);
+	char *body = dumps(o->doc);
+	struct kc_resp r = {0};
+	int rc, tries;
+
 	for (tries = 1;; tries++) {
 		if ((rc = kc_http_request(h, "PATCH", patch, "application/apply-patch+yaml", body,
 		    strlen(body), &r)) != KC_OK)
@@ -331,25 +379,66 @@ apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *
 		if (r.status != 409 || tries == 3)
 			break;
 		kc_resp_free(&r);
-		raced = 1;
+		*raced = 1;
 	}
-	if (r.status != 200 && r.status != 201) {
+	if (r.status != 200 && r.status != 201)
 		rc = server_error(o, &r);
-		goto out;
-	}
-	if ((rv1 = resource_version(&r, &after)) == NULL) {
+	else if (resource_version(&r, after) == NULL)
 		rc = malformed(o, "PATCH", patch);
-		goto out;
-	}
-	rc = print_result(op, o, rv0 == NULL && !raced ? "created" :
-	    unchanged(rv0, rv1, o->doc, k->listed ? k->obj : before, after) ? "unchanged" :
-	    "configured", after);
 out:
 	kc_resp_free(&r);
-	json_decref(before);
-	json_decref(after);
 	free(body);
 	free(patch);
+	return rc;
+}
+
+static int
+delete_one(const struct opts *op, struct kc_http *h, const char *url, const struct kc_obj *o,
+    int exists)
+{
+	struct kc_resp r = {0};
+	int rc;
+
+	if (!exists)
+		return op->ignore_missing ? KC_OK : kc_err(KC_EAPI, "%s: not found", o->ref);
+	if ((rc = kc_http_request(h, "DELETE", url, NULL, NULL, 0, &r)) == KC_OK) {
+		if (r.status != 200 && r.status != 202 && !(r.status == 404 && op->ignore_missing))
+			rc = server_error(o, &r);
+		else if (!op->quiet && printf("%s deleted\n", o->ref) < 0)
+			rc = KC_ESYS;
+	}
+	kc_resp_free(&r);
+	return rc;
+}
+
+static int
+apply_one(const struct opts *op, struct kc_http *h, const struct kc_kubeconfig *kc,
+    const struct kc_obj *o, const struct known *k)
+{
+	char *path = kc_kind_path(o->kind, o->ns, o->name);
+	char *url = kc_api_url(kc, path);
+	json_t *before = NULL, *after = NULL;
+	const char *rv0;
+	int rc, raced = 0, deleted = 0;
+
+	if (k->listed)
+		before = json_incref(k->obj);
+	else if ((rc = read_live(h, url, o, &before)) != KC_OK)
+		goto out;
+	if (op->del) {
+		rc = delete_one(op, h, url, o, before != NULL);
+		goto out;
+	}
+	if ((rc = take_over(h, url, o, &before, &deleted)) != KC_OK ||
+	    (rc = server_apply(h, url, o, &after, &raced)) != KC_OK)
+		goto out;
+	rv0 = rv_of(before);
+	rc = print_result(op, o, rv0 == NULL && !raced ? "created" : !deleted &&
+	    unchanged(rv0, rv_of(after), o->doc, before, after) ? "unchanged" : "configured",
+	    after);
+out:
+	json_decref(before);
+	json_decref(after);
 	free(url);
 	free(path);
 	return rc;

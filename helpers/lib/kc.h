@@ -223,6 +223,13 @@ struct kc_objstream {
 int kc_objstream_parse(const char *buf, size_t len, struct kc_objstream *s);
 void kc_objstream_free(struct kc_objstream *s);
 
+/* takeover.c: an object upstream's scripts applied with kubectl's client-side apply. The JSON
+ * merge patch deleting what kubectl's next apply would delete: each field of the object in
+ * LIVE's last-applied-configuration annotation that WANT (the object about to be applied)
+ * lacks and LIVE still has, with metadata.resourceVersion = LIVE's. NULL when there is
+ * nothing to delete (no annotation, not a JSON object, nothing missing). No network. */
+json_t *kc_takeover_patch(json_t *want, json_t *live);
+
 /* conf.c: the one reader of kuscia.yaml. KEY is a dotted path (kusciaAPI.HTTPPort); file NULL =
  * $KUSCIA_ROOT/etc/conf/kuscia.yaml. KC_OK with *value NULL when KEY is not set (empty or null),
  * else a NUL-terminated copy (len: its length; free with kc_wipe_free(v, len + 1) if secret);
