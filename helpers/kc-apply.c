@@ -162,6 +162,10 @@ server_error(const struct kc_obj *o, const struct kc_resp *r)
 		    "kubeconfig's client certificate or token", o->ref, m);
 	else if (r->status == 403)
 		kc_err(KC_EAPI, "%s: forbidden: %s", o->ref, m);
+	else if (r->status == 404 && o->ns != NULL && o->kind->namespaced)
+		/* Kuscia makes a namespace per domain it knows */
+		kc_err(KC_EAPI, "%s: %s -- is '%s' a domain of this node? 'add_domain.sh %s p2p' "
+		    "registers a peer", o->ref, m, o->ns, o->ns);
 	else
 		kc_err(KC_EAPI, "%s: %s", o->ref, m);
 	free(m);
