@@ -29,8 +29,10 @@ KC_LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # kc when it is rebuilt. STATIC=0, or a missing archive, links the shared libraries.
 # kc-route-check stays shared: its probe uses libcurl, itself linked to the shared OpenSSL.
 STATIC     ?= 1
-STATIC_ARS := $(foreach l,ssl crypto jansson yaml,$(abspath $(shell $(CC) -print-file-name=lib$(l).a 2>/dev/null)))
-KC_LIBS_STATIC = $(if $(filter 1,$(STATIC)),$(if $(filter-out /%,$(STATIC_ARS)),,$(STATIC_ARS) -ldl -pthread))
+# cc -print-file-name prints a found archive's path, a missing one's bare name
+STATIC_RAW := $(foreach l,ssl crypto jansson yaml,$(shell $(CC) -print-file-name=lib$(l).a 2>/dev/null))
+STATIC_ARS := $(if $(filter-out /%,$(STATIC_RAW)),,$(abspath $(STATIC_RAW)))
+KC_LIBS_STATIC = $(if $(filter 1,$(STATIC)),$(if $(STATIC_ARS),$(STATIC_ARS) -ldl -pthread))
 
 LIB_SRCS   := $(wildcard helpers/lib/*.c)
 LIB_OBJS   := $(LIB_SRCS:helpers/lib/%.c=build/lib/%.o)
@@ -84,7 +86,7 @@ libexec/kc-route-check: build/kc-route-check.o build/libkc.a
 	$(CC) $(KC_LDFLAGS) -o $@ $< build/libkc.a $(KC_LIBS)
 
 libexec/kc-%: build/kc-%.o build/libkc.a
-	$(CC) $(KC_LDFLAGS) -o $@ $< build/libkc.a $(or $(KC_LIBS_STATIC),$(KC_LIBS))
+	$(CC) $(KC_LDFLAGS) -o $@ $< build/libkc.a $(or $(KC_LIBS_STATIC),$(KC_LIBS) -pthread)
 
 # install missing Debian packages when root; otherwise only say what is missing
 deps:

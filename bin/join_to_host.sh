@@ -79,6 +79,9 @@ case $proto in
 esac
 case $token in
 *[[:space:][:cntrl:]]*) kc_die "$KC_EINPUT" "invalid value for -t: the token holds spaces or control characters -- give the token alone" ;;
+*[![:print:]]*) # bytes past ASCII: UTF-8 only (the route is JSON); the token on a pipe, not argv
+	printf '%s\n' "$token" | LC_ALL=C.UTF-8 grep -qax '.*' ||
+		kc_die "$KC_EINPUT" "invalid value for -t: the token is not valid UTF-8 -- give the token as its issuer printed it" ;;
 esac
 ep=$(kc-route-check endpoint -- "$endpoint")
 read -r ep_host ep_port ep_path ep_tls <<EOF_EP

@@ -87,6 +87,19 @@ early_start(struct early *e, const struct opts *op)
 	e->cancel[0] = e->cancel[1] = -1;
 	if (pipe(e->cancel) != 0)
 		return;	/* then in turn, after reading */
+	for (int i = 0; i < 2; i++) {	/* never fd 0-2: a closed stdin must stay closed */
+		int fd = fcntl(e->cancel[i], F_DUPFD_CLOEXEC, 3);
+
+		close(e->cancel[i]);
+		e->cancel[i] = fd;
+	}
+	if (e->cancel[0] < 0 || e->cancel[1] < 0) {
+		if (e->cancel[0] >= 0)
+			close(e->cancel[0]);
+		if (e->cancel[1] >= 0)
+			close(e->cancel[1]);
+		return;
+	}
 	if (pthread_create(&e->thread, NULL, early_run, e) != 0) {
 		close(e->cancel[0]);
 		close(e->cancel[1]);
@@ -152,6 +165,26 @@ malformed(const struct kc_obj *o, const char *method, const char *url)
 	    "resourceVersion", o->ref, method, url);
 }
 
+/* the answer says the object's namespace does not exist (a 404 Status about namespaces, not
+ * about the object), and the namespace could be a domain's */
+static int
+missing_namespace(const struct kc_obj *o, const struct kc_resp *r)
+{
+	json_t *doc;
+	const char *kind = NULL, *name = NULL;
+	int yes;
+
+	if (r->status != 404 || o->ns == NULL || !o->kind->namespaced ||
+	    kc_domain_id_problem(o->ns) != NULL)
+		return 0;
+	doc = json_loadb(r->body, r->len, 0, NULL);
+	json_unpack(doc, "{s:{s?s, s?s}}", "details", "kind", &kind, "name", &name);
+	yes = kind != NULL && name != NULL && strcmp(kind, "namespaces") == 0 &&
+	    strcmp(name, o->ns) == 0;
+	json_decref(doc);
+	return yes;
+}
+
 static int
 server_error(const struct kc_obj *o, const struct kc_resp *r)
 {
@@ -162,7 +195,7 @@ server_error(const struct kc_obj *o, const struct kc_resp *r)
 		    "kubeconfig's client certificate or token", o->ref, m);
 	else if (r->status == 403)
 		kc_err(KC_EAPI, "%s: forbidden: %s", o->ref, m);
-	else if (r->status == 404 && o->ns != NULL && o->kind->namespaced)
+	else if (missing_namespace(o, r))
 		/* Kuscia makes a namespace per domain it knows */
 		kc_err(KC_EAPI, "%s: %s -- is '%s' a domain of this node? 'add_domain.sh %s p2p' "
 		    "registers a peer", o->ref, m, o->ns, o->ns);
@@ -233,11 +266,12 @@ unchanged(const char *rv0, const char *rv1, json_t *doc, json_t *before, json_t 
 
 /* Long streams: one LIST per kind and namespace with 4 or more objects instead of a GET per
  * object (half the requests). An answer that is not a usable list leaves the GETs to do. */
-static void
+static int
 prefetch(struct kc_http *h, const struct kc_kubeconfig *kc, const struct kc_objstream *b,
     struct known *k, json_t *hold)
 {
 	size_t i, j, n;
+	int rc;
 
 	for (i = 0; i < b->n; i++) {
 		const struct kc_obj *o = &b->v[i];
@@ -256,11 +290,10 @@ prefetch(struct kc_http *h, const struct kc_kubeconfig *kc, const struct kc_objs
 		path = kc_kind_path(o->kind, o->ns, NULL);
 		url = kc_api_url(kc, path);
 		free(path);
-		if (kc_http_request(h, "GET", url, NULL, NULL, 0, &r) != KC_OK) {
-			free(url);
-			return;	/* the GETs will say why */
-		}
+		rc = kc_http_request(h, "GET", url, NULL, NULL, 0, &r);
 		free(url);
+		if (rc != KC_OK)
+			return rc;	/* the connection failed: said once, here */
 		list = r.status == 200 ? json_loadb(r.body, r.len, 0, NULL) : NULL;
 		kc_resp_free(&r);
 		items = json_object_get(list, "items");
@@ -288,6 +321,7 @@ prefetch(struct kc_http *h, const struct kc_kubeconfig *kc, const struct kc_objs
 			}
 		}
 	}
+	return KC_OK;
 }
 
 static char *
@@ -511,7 +545,10 @@ run(const struct opts *op)
 	size_t len, i;
 	int rc, e;
 
-	if (!op->dry_run && !kubectl)
+	/* not with fd 0, 1 or 2 closed: the thread's files and socket would take their place
+	 * while the main thread reads and writes them */
+	if (!op->dry_run && !kubectl && fcntl(0, F_GETFD) != -1 && fcntl(1, F_GETFD) != -1 &&
+	    fcntl(2, F_GETFD) != -1)
 		early_start(&early, op);
 	if ((e = kc_read_file(op->file, KC_MAX_FILE, &buf, &len)) != 0) {
 		errno = e;
@@ -538,6 +575,7 @@ run(const struct opts *op)
 		early.h = NULL;
 		if (rc != KC_OK)
 			goto out;
+		kc_http_deadline(h, op->timeout_ms);	/* --timeout counts from here, as before */
 	} else {
 		if ((rc = kc_kubeconfig_load(op->kubeconfig, &kc)) != KC_OK)
 			goto out;
@@ -556,7 +594,8 @@ run(const struct opts *op)
 			b.v[i].ns = kc.nspace;
 	known = kc_xcalloc(b.n, sizeof *known);
 	lists = json_array();
-	prefetch(h, &kc, &b, known, lists);
+	if ((rc = prefetch(h, &kc, &b, known, lists)) != KC_OK)
+		goto out;
 	for (i = 0; i < b.n && rc == KC_OK; i++)
 		rc = apply_one(op, h, &kc, &b.v[i], &known[i]);
 out:

@@ -112,7 +112,8 @@ enum {
 	O_HELP = 'h', O_OUTPUT = 'o', O_QUIET = 'q',
 	O_DOMAIN = 256, O_KEY, O_ALLOW_EXPIRED, O_FORCE, O_DAYS, O_CSR, O_OUT, O_DRY_RUN,
 };
-#define BIT(o) (1u << ((o) >= 256 ? (o) - 256 : (o) == 'o' ? 8 : (o) == 'q' ? 9 : 10))
+/* long options from bit 0, the short ones from bit 16: room for 16 long options */
+#define BIT(o) (1u << ((o) >= 256 ? (o) - 256 : (o) == 'o' ? 16 : (o) == 'q' ? 17 : 18))
 
 static const struct option longopts[] = {
 	{ "help", no_argument, NULL, O_HELP },
@@ -300,8 +301,7 @@ peer_blocks(const struct input *in, const char *id)
 	int first = 1, cert_first = 0;
 
 	for (; p < end; p = nl + 1) {
-		const char *e;
-		char label[64];
+		const char *e, *b, *k;
 		size_t n;
 
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -310,16 +310,15 @@ peer_blocks(const struct input *in, const char *id)
 			;
 		if (e - p < 16 || strncmp(p, "-----BEGIN ", 11) != 0 || strncmp(e - 5, "-----", 5) != 0)
 			continue;
-		n = (size_t)(e - 5 - (p + 11));
-		n = n < sizeof label ? n : sizeof label - 1;
-		memcpy(label, p + 11, n);
-		label[n] = '\0';
-		if (strstr(label, "PRIVATE KEY") != NULL)
-			return kc_err(KC_EINPUT, "%s also holds a private key, which must not go into the "
-			    "cluster -- keep only %s's certificate in it", in->label, id);
+		b = p + 11;
+		n = (size_t)(e - 5 - b);	/* the label, b[0, n) */
+		for (k = b; k + 11 <= b + n; k++)
+			if (memcmp(k, "PRIVATE KEY", 11) == 0)
+				return kc_err(KC_EINPUT, "%s also holds a private key, which must not go "
+				    "into the cluster -- keep only %s's certificate in it", in->label, id);
 		if (first)
-			cert_first = strcmp(label, "CERTIFICATE") == 0 ||
-			    strcmp(label, "X509 CERTIFICATE") == 0;
+			cert_first = (n == 11 && memcmp(b, "CERTIFICATE", 11) == 0) ||
+			    (n == 16 && memcmp(b, "X509 CERTIFICATE", 16) == 0);
 		first = 0;
 	}
 	if (!cert_first)

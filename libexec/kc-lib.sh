@@ -107,9 +107,11 @@ kc_apply_from() { # FUNCTION [ARG...]: apply the objects FUNCTION prints, then e
 	else
 		_kc_rc=$?
 	fi
-	case ${_kc_st:-0} in
+	case $_kc_st in
 	0) ;;
 	141) [ "$_kc_rc" -ne 0 ] || exit 141 ;;
+	'') # no status: FUNCTION's shell was killed before its trap ran; kc-apply had nothing
+		[ "$_kc_rc" -ne 0 ] || kc_die "$KC_ESYS" "the check before the apply was killed -- nothing was applied; run it again" ;;
 	*) exit "$_kc_st" ;;
 	esac
 	exit "$_kc_rc"

@@ -184,6 +184,11 @@ $(cdr s-3 2.2.2.2)"
 	run -5 --separate-stderr kc-apply --kubeconfig "$BATS_TEST_TMPDIR/kubeconfig" <<<"$(ns down-1)"
 	[ -z "$output" ]
 	[[ $stderr == "kc-apply: cannot reach 'https://127.0.0.1:$port/api/v1/namespaces/down-1'"* ]]
+	# a long stream (one LIST first) says it once
+	run -5 --separate-stderr kc-apply --kubeconfig "$BATS_TEST_TMPDIR/kubeconfig" \
+		<<<"$(ns down-1)$(ns down-2)$(ns down-3)$(ns down-4)"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == "kc-apply: cannot reach 'https://127.0.0.1:$port/api/v1/namespaces'"* ]]
 }
 
 @test "apply: a malformed kubeconfig is bad input (3)" {
@@ -256,6 +261,11 @@ teardown() {
 	[ "$output" = "namespace/ae-1 created" ]
 	run -3 --separate-stderr kc-apply --allow-empty <<<'not json'
 	[[ $stderr == "kc-apply: the input is not a stream of JSON objects"* ]]
+}
+
+@test "apply: a closed standard input is a read error (4), never a wait" {
+	run -4 --separate-stderr timeout 20 sh -c 'exec kc-apply <&-'
+	[ "$stderr" = "kc-apply: cannot read '-': Bad file descriptor" ]
 }
 
 @test "apply: the kubeconfig's problems are said only when there is something to apply" {

@@ -205,6 +205,10 @@ port() { # PATH ISTLS PORT
 @test "join_to_host.sh: a token may hold any character but spaces and control characters" {
 	run -0 join_to_host.sh alice bob https://2.2.2.2:21080 -t 'é#x;"'
 	same "$output" "$(route "$(port / true 21080)" '' '{"Authorization":"Bearer é#x;\""}')"
+	# but bytes that are not UTF-8 cannot go into the route: named as -t, the token not shown
+	run -3 --separate-stderr join_to_host.sh alice bob https://2.2.2.2:21080 -t $'ab\xffc'
+	[ -z "$output" ]
+	[ "$stderr" = "join_to_host.sh: invalid value for -t: the token is not valid UTF-8 -- give the token as its issuer printed it" ]
 }
 
 @test "join_to_host.sh, create_cluster_domain_route.sh: an endpoint that looks like an option is an endpoint" {

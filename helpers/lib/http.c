@@ -25,6 +25,7 @@ struct kc_http {
 	long long end;		/* ms by which the current request must be done */
 	int fresh;		/* the open connection was made by kc_http_preconnect, unused */
 	int pre_failed;		/* kc_http_preconnect to origin failed: pre_kind, pre_err */
+	long long pre_at;	/* ms kc_http_preconnect ended: what it found is trusted 1 s */
 	enum kc_net_fail pre_kind;
 	char pre_err[320];
 	const char *mem;	/* kc_http_parse: the answer comes from memory */
@@ -438,13 +439,15 @@ exchange(struct kc_http *h, const struct url *u, const char *origin, const char 
     const char *req, size_t n, struct kc_resp *r, int *reused)
 {
 	int keep = 0, same = h->origin != NULL && strcmp(h->origin, origin) == 0;
-	/* a fresh connection is open whatever the socket holds (TLS 1.3 session tickets) */
-	int have = h->c.fd >= 0 && same && (h->fresh || kc_net_idle_ok(&h->c));
+	int recent = kc_now_ms() - h->pre_at < 1000, fresh = h->fresh && recent;
+	/* a fresh connection is open whatever the socket holds (TLS 1.3 session tickets); one
+	 * made long ago (slow input) is checked and may be retried like any kept-alive one */
+	int have = h->c.fd >= 0 && same && (fresh || kc_net_idle_ok(&h->c));
 
-	*reused = have && !h->fresh;
+	*reused = have && !fresh;
 	h->fresh = 0;
 	if (!have) {
-		if (h->pre_failed && same) {	/* kc_http_preconnect's failure is this one's */
+		if (h->pre_failed && same && recent) {	/* kc_http_preconnect's failure is ours */
 			h->pre_failed = 0;
 			h->c.kind = h->pre_kind;
 			memcpy(h->c.err, h->pre_err, sizeof h->c.err);
@@ -519,6 +522,7 @@ kc_http_preconnect(struct kc_http *h, const char *url)
 		h->pre_kind = h->c.kind;
 		memcpy(h->pre_err, h->c.err, sizeof h->pre_err);
 	}
+	h->pre_at = kc_now_ms();
 }
 
 int
