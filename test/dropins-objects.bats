@@ -262,7 +262,9 @@ port() { # PATH ISTLS PORT
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 143 ]
 	[ -z "$(ls -A "$BATS_TEST_TMPDIR/t")" ]
-	TMPDIR=$BATS_TEST_TMPDIR/nowhere run -4 --separate-stderr join_to_host.sh alice bob https://2.2.2.2:21080
+	# valgrind (make check-valgrind) needs a usable TMPDIR itself: the helpers here run plain
+	KC_LIBEXEC=$KC_SRC/libexec PATH="$KC_SRC/libexec:$PATH" TMPDIR=$BATS_TEST_TMPDIR/nowhere \
+		run -4 --separate-stderr join_to_host.sh alice bob https://2.2.2.2:21080
 	[ -z "$output" ]
 	[[ $stderr == "join_to_host.sh: cannot create a temporary folder in '$BATS_TEST_TMPDIR/nowhere' -- check TMPDIR" ]]
 }
