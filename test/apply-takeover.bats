@@ -24,6 +24,7 @@ teardown_file() {
 
 setup() {
 	load helper/common
+	load helper/rawhttp
 	common_setup
 	NODE="$BATS_FILE_TMPDIR/alice"
 	export KUSCIA_ROOT="$NODE"
@@ -34,18 +35,9 @@ setup() {
 }
 
 teardown() {
-	[ ! -f "$BATS_TEST_TMPDIR/pid" ] || kill "$(cat "$BATS_TEST_TMPDIR/pid")" 2>/dev/null || true
+	rawhttp_stop
 }
 
-# the object as stored, without what the server and Kuscia's controllers add (as in
-# dropins-apply.bats)
-stored() { # KUBECTL-GET-ARGS...
-	kc_kubectl "$NODE" get "$@" -o json | jq -cS 'del(.status) | del(.metadata.uid, .metadata.resourceVersion,
-		.metadata.creationTimestamp, .metadata.generation, .metadata.managedFields, .metadata.labels,
-		.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"],
-		.spec.tokenConfig.sourcePublicKey, .spec.tokenConfig.destinationPublicKey)
-		| if .metadata.annotations == {} then del(.metadata.annotations) else . end'
-}
 rv() { # KUBECTL-GET-ARGS...: the stored resourceVersion
 	kc_kubectl "$NODE" get "$@" -o 'jsonpath={.metadata.resourceVersion}'
 }
@@ -148,34 +140,12 @@ last_applied() { # KUBECTL-GET-ARGS...: the annotation kubectl keeps
 
 # ---- against a scripted server: the requests -------------------------------------------------
 
-answer() { # STATUS BODY: an answer with its Content-Length
-	printf 'HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
-		"$1" "${#2}" "$2"
+reply() { # STATUS BODY: append a step answering that to the plan
+	step "$(answer "$1" "$2")"
 }
-step() { # STATUS BODY: append a step answering that to the plan
-	jq --arg a "$(answer "$1" "$2")" '. + [{answer: $a}]' "$PLAN" >"$PLAN.new"
-	mv "$PLAN.new" "$PLAN"
-}
-serve() { # start the scripted server and point KUBECONFIG at it
-	"$KC_PYTHON" "$KC_SRC/test/helper/rawhttpd.py" "$PLAN" "$BATS_TEST_TMPDIR/port" "$LOG" \
-		</dev/null >/dev/null 2>&1 &
-	echo $! >"$BATS_TEST_TMPDIR/pid"
-	poll_until 10 test -s "$BATS_TEST_TMPDIR/port"
-	cat >"$BATS_TEST_TMPDIR/kubeconfig" <<-EOF
-		apiVersion: v1
-		kind: Config
-		clusters:
-		- {name: c, cluster: {server: "http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"}}
-		users:
-		- {name: u, user: {token: t}}
-		contexts:
-		- {name: x, context: {cluster: c, user: u}}
-		current-context: x
-	EOF
-	export KUBECONFIG=$BATS_TEST_TMPDIR/kubeconfig
-}
-req() { # N FILTER: jq FILTER on the Nth request the server received
-	sed -n "${1}p" "$LOG" | jq -r "$2"
+serve_api() { # start the scripted server and point KUBECONFIG at it
+	serve
+	kubeconfig "http://127.0.0.1:$PORT"
 }
 MERGE=application/merge-patch+json
 APPLY=application/apply-patch+yaml
@@ -196,10 +166,10 @@ live() { # RV [LAST-APPLIED]: the stored Domain d1 (with labels Kuscia's control
 }
 
 @test "apply-takeover: the merge patch nulls only what kubectl applied, kc leaves out and is still there" {
-	step '200 OK' "$(live 5)"
-	step '200 OK' "$(live 6)"
-	step '200 OK' "$(live 7)"
-	serve
+	reply '200 OK' "$(live 5)"
+	reply '200 OK' "$(live 6)"
+	reply '200 OK' "$(live 7)"
+	serve_api
 	run -0 --separate-stderr kc-apply <<<"$WANT"
 	[ "$output" = "domain.kuscia.secretflow/d1 configured" ]
 	[ -z "$stderr" ]
@@ -217,9 +187,9 @@ live() { # RV [LAST-APPLIED]: the stored Domain d1 (with labels Kuscia's control
 	local want
 	want=$(live 0 | jq -c 'del(.metadata.resourceVersion, .status,
 		.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"])')
-	step '200 OK' "$(live 5 "$want")"
-	step '200 OK' "$(live 5 "$want")"
-	serve
+	reply '200 OK' "$(live 5 "$want")"
+	reply '200 OK' "$(live 5 "$want")"
+	serve_api
 	run -0 --separate-stderr kc-apply <<<"$want"
 	[ "$output" = "domain.kuscia.secretflow/d1 unchanged" ]
 	[ "$(wc -l <"$LOG")" -eq 2 ]
@@ -227,13 +197,13 @@ live() { # RV [LAST-APPLIED]: the stored Domain d1 (with labels Kuscia's control
 }
 
 @test "apply-takeover: a change in between (409) has the object read again and the patch recomputed" {
-	step '200 OK' "$(live 5)"
-	step '409 Conflict' "$CONFLICT"
+	reply '200 OK' "$(live 5)"
+	reply '409 Conflict' "$CONFLICT"
 	# someone removed the role meanwhile: the new patch leaves it out
-	step '200 OK' "$(live 6 | jq -c 'del(.spec.role)')"
-	step '200 OK' "$(live 7)"
-	step '200 OK' "$(live 8)"
-	serve
+	reply '200 OK' "$(live 6 | jq -c 'del(.spec.role)')"
+	reply '200 OK' "$(live 7)"
+	reply '200 OK' "$(live 8)"
+	serve_api
 	run -0 --separate-stderr kc-apply <<<"$WANT"
 	[ "$output" = "domain.kuscia.secretflow/d1 configured" ]
 	[ "$(req 2 '.body | fromjson | .metadata.resourceVersion')" = 5 ]
@@ -249,10 +219,10 @@ live() { # RV [LAST-APPLIED]: the stored Domain d1 (with labels Kuscia's control
 @test "apply-takeover: three conflicts in a row are the server's error (6), and nothing is applied" {
 	local i
 	for i in 1 2 3; do
-		step '200 OK' "$(live "$i")"
-		step '409 Conflict' "$CONFLICT"
+		reply '200 OK' "$(live "$i")"
+		reply '409 Conflict' "$CONFLICT"
 	done
-	serve
+	serve_api
 	run -6 --separate-stderr kc-apply <<<"$WANT"
 	[ -z "$output" ]
 	[ "$stderr" = "kc-apply: domain.kuscia.secretflow/d1: Operation cannot be fulfilled on domains.kuscia.secretflow \"d1\": the object has been modified; please apply your changes to the latest version and try again (Conflict)" ]
@@ -261,9 +231,9 @@ live() { # RV [LAST-APPLIED]: the stored Domain d1 (with labels Kuscia's control
 }
 
 @test "apply-takeover: a refused merge patch is the server's error (6), and nothing is applied" {
-	step '200 OK' "$(live 5)"
-	step '403 Forbidden' '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"domains.kuscia.secretflow \"d1\" is forbidden: User \"u\" cannot patch resource","reason":"Forbidden","code":403}'
-	serve
+	reply '200 OK' "$(live 5)"
+	reply '403 Forbidden' '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"domains.kuscia.secretflow \"d1\" is forbidden: User \"u\" cannot patch resource","reason":"Forbidden","code":403}'
+	serve_api
 	run -6 --separate-stderr kc-apply <<<"$WANT"
 	[ -z "$output" ]
 	[[ $stderr == "kc-apply: domain.kuscia.secretflow/d1: forbidden: "*"cannot patch resource (Forbidden)" ]]
@@ -271,20 +241,20 @@ live() { # RV [LAST-APPLIED]: the stored Domain d1 (with labels Kuscia's control
 }
 
 @test "apply-takeover: a merge patch answered 200 without an object is a malformed answer (6)" {
-	step '200 OK' "$(live 5)"
-	step '200 OK' '{"kind":"Status"}'
-	serve
+	reply '200 OK' "$(live 5)"
+	reply '200 OK' '{"kind":"Status"}'
+	serve_api
 	run -6 --separate-stderr kc-apply <<<"$WANT"
 	[[ $stderr == "kc-apply: domain.kuscia.secretflow/d1: malformed answer to PATCH "*"?fieldManager=kc'"* ]]
 	[ "$(wc -l <"$LOG")" -eq 2 ]
 }
 
 @test "apply-takeover: an object deleted before the merge patch is created" {
-	step '200 OK' "$(live 5)"
-	step '404 Not Found' "$NOTFOUND"
-	step '404 Not Found' "$NOTFOUND"
-	step '201 Created' "$(live 1 '{}')"
-	serve
+	reply '200 OK' "$(live 5)"
+	reply '404 Not Found' "$NOTFOUND"
+	reply '404 Not Found' "$NOTFOUND"
+	reply '201 Created' "$(live 1 '{}')"
+	serve_api
 	run -0 --separate-stderr kc-apply <<<"$WANT"
 	[ "$output" = "domain.kuscia.secretflow/d1 created" ]
 	[ "$(req 4 '.headers["content-type"]')" = "$APPLY" ]

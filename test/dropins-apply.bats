@@ -23,16 +23,6 @@ setup() {
 	export KUSCIA_ROOT="$NODE"
 }
 
-# the object as stored, without what the server adds (CONTRACTS.md section 3), nor what
-# Kuscia's controllers add (labels, the routes' public keys) and the CRD defaults (tolerable)
-stored() { # KUBECTL-GET-ARGS...
-	kc_kubectl "$NODE" get "$@" -o json | jq -cS 'del(.status) | del(.metadata.uid, .metadata.resourceVersion,
-		.metadata.creationTimestamp, .metadata.generation, .metadata.managedFields, .metadata.labels,
-		.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"],
-		.spec.tokenConfig.sourcePublicKey, .spec.tokenConfig.destinationPublicKey, .spec.tasks[]?.tolerable)
-		| if .metadata.annotations == {} then del(.metadata.annotations) else . end'
-}
-
 @test "dropins: add_domain.sh bob p2p stores upstream's Domain; a second run is unchanged" {
 	run -0 --separate-stderr add_domain.sh bob p2p
 	[ "$output" = "domain.kuscia.secretflow/bob created" ]

@@ -444,6 +444,12 @@ ca_into_root() {
 	openssl verify -CAfile "$K/ca.crt" "$KUSCIA_ROOT/var/certs/kusciaapi-client.crt"
 }
 
+old_client_files() { # the client's key, CSR and cert, each holding "old EXT"
+	local f
+	for f in key csr crt; do
+		printf 'old %s\n' "$f" >"$KUSCIA_ROOT/var/certs/kusciaapi-client.$f"
+	done
+}
 client_files_unchanged() {
 	local f
 	for f in key csr crt; do
@@ -452,11 +458,8 @@ client_files_unchanged() {
 }
 
 @test "init_kusciaapi_client_certs.sh: without ca.key it fails (4) and overwrites nothing" {
-	local f
 	cp "$K/ca.crt" "$KUSCIA_ROOT/var/certs/"
-	for f in key csr crt; do
-		printf 'old %s\n' "$f" >"$KUSCIA_ROOT/var/certs/kusciaapi-client.$f"
-	done
+	old_client_files
 	run -4 --separate-stderr init_kusciaapi_client_certs.sh
 	[ -z "$output" ]
 	[ "$stderr" = "init_kusciaapi_client_certs.sh: cannot read '$KUSCIA_ROOT/var/certs/ca.key': No such file or directory -- run it on a node Kuscia has started (it makes ca.crt and ca.key), or set KUSCIA_ROOT" ]
@@ -473,12 +476,9 @@ client_files_unchanged() {
 }
 
 @test "init_kusciaapi_client_certs.sh: a ca.key that does not match ca.crt is bad input (3)" {
-	local f
 	cp "$K/ca.crt" "$KUSCIA_ROOT/var/certs/"
 	cp "$K/other.key" "$KUSCIA_ROOT/var/certs/ca.key"
-	for f in key csr crt; do
-		printf 'old %s\n' "$f" >"$KUSCIA_ROOT/var/certs/kusciaapi-client.$f"
-	done
+	old_client_files
 	run -3 --separate-stderr init_kusciaapi_client_certs.sh
 	[ -z "$output" ]
 	[ "$stderr" = "init_kusciaapi_client_certs.sh: '$KUSCIA_ROOT/var/certs/ca.key' does not match '$KUSCIA_ROOT/var/certs/ca.crt' -- restore the node's own ca.crt and ca.key" ]
@@ -486,16 +486,13 @@ client_files_unchanged() {
 }
 
 @test "init_kusciaapi_client_certs.sh: continues ca.srl as openssl does; one without a serial is bad input (3)" {
-	local f
 	ca_into_root
 	printf '0A\n' >"$KUSCIA_ROOT/var/certs/ca.srl"
 	run -0 init_kusciaapi_client_certs.sh
 	[ "$(cat "$KUSCIA_ROOT/var/certs/ca.srl")" = 0B ]
 	[ "$(openssl x509 -in "$KUSCIA_ROOT/var/certs/kusciaapi-client.crt" -noout -serial)" = serial=0B ]
 	printf 'garbage\n' >"$KUSCIA_ROOT/var/certs/ca.srl"
-	for f in key csr crt; do
-		printf 'old %s\n' "$f" >"$KUSCIA_ROOT/var/certs/kusciaapi-client.$f"
-	done
+	old_client_files
 	run -3 --separate-stderr init_kusciaapi_client_certs.sh
 	[ -z "$output" ]
 	[ "$stderr" = "init_kusciaapi_client_certs.sh: '$KUSCIA_ROOT/var/certs/ca.srl' holds no serial number -- remove it: the next serial is then chosen at random, as openssl -CAcreateserial does" ]
@@ -507,9 +504,7 @@ client_files_unchanged() {
 	local f n
 	ca_into_root
 	for n in kusciaapi-client.csr kusciaapi-client.crt ca.srl; do
-		for f in key csr crt; do
-			printf 'old %s\n' "$f" >"$KUSCIA_ROOT/var/certs/kusciaapi-client.$f"
-		done
+		old_client_files
 		rm -f "$KUSCIA_ROOT/var/certs/$n"
 		mkdir "$KUSCIA_ROOT/var/certs/$n"
 		run -4 --separate-stderr init_kusciaapi_client_certs.sh

@@ -19,6 +19,7 @@ setup_file() {
 
 setup() {
 	load helper/common
+	load helper/rawhttp
 	common_setup
 	OBJ=$BATS_TEST_TMPDIR/ns.json
 	printf '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns1"}}\n' >"$OBJ"
@@ -29,14 +30,9 @@ setup() {
 }
 
 teardown() {
-	[ ! -f "$BATS_TEST_TMPDIR/pid" ] || kill "$(cat "$BATS_TEST_TMPDIR/pid")" 2>/dev/null || true
+	rawhttp_stop
 }
 
-# an answer with its Content-Length: STATUS BODY [HEADER-LINES (printf %b)]
-answer() {
-	printf 'HTTP/1.1 %s\r\nContent-Type: application/json\r\n%bContent-Length: %d\r\n\r\n%s' \
-		"$1" "${3:-}" "${#2}" "$2"
-}
 raw() { # FORMAT ARGS...: printf's text in RAW, its final newlines kept (unlike $(...))
 	RAW=$(
 		# shellcheck disable=SC2059 # the format is the argument
@@ -47,46 +43,6 @@ raw() { # FORMAT ARGS...: printf's text in RAW, its final newlines kept (unlike 
 }
 NOTFOUND='{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}'
 CREATED='{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns1","resourceVersion":"1"}}'
-
-step() { # TEXT [close [now]]: append a step answering TEXT to the plan
-	jq --arg a "$1" --argjson c "${2:-false}" --argjson n "${3:-false}" \
-		'. + [{answer: $a, close: $c, now: $n}]' "$PLAN" >"$PLAN.new"
-	mv "$PLAN.new" "$PLAN"
-}
-drop() { jq '. + [{drop: true}]' "$PLAN" >"$PLAN.new" && mv "$PLAN.new" "$PLAN"; }
-
-serve() { # [--tls CERT KEY]: start the scripted server, PORT set
-	"$KC_PYTHON" "$KC_SRC/test/helper/rawhttpd.py" "$PLAN" "$BATS_TEST_TMPDIR/port" "$LOG" "$@" \
-		</dev/null >/dev/null 2>&1 &
-	echo $! >"$BATS_TEST_TMPDIR/pid"
-	poll_until 10 test -s "$BATS_TEST_TMPDIR/port"
-	PORT=$(cat "$BATS_TEST_TMPDIR/port")
-}
-
-kubeconfig() { # SERVER-URL [CA-FILE]
-	cat >"$BATS_TEST_TMPDIR/kubeconfig" <<-EOF
-		apiVersion: v1
-		kind: Config
-		clusters:
-		- name: c
-		  cluster:
-		    server: $1
-		${2:+    certificate-authority: $2}
-		users:
-		- name: u
-		  user:
-		    token: sekret-token-123
-		contexts:
-		- name: x
-		  context: {cluster: c, user: u}
-		current-context: x
-	EOF
-	export KUBECONFIG=$BATS_TEST_TMPDIR/kubeconfig
-}
-
-req() { # N FILTER: jq FILTER on the Nth request the server received
-	sed -n "${1}p" "$LOG" | jq -r "$2"
-}
 
 @test "http: requests carry Host, the token, one Content-Length; chunked answers are read" {
 	raw 'HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n' \

@@ -82,6 +82,16 @@ kc_kubectl() {
 	"$KC_KUBECTL" --kubeconfig "$dir/etc/kubeconfig" --cache-dir "$BATS_FILE_TMPDIR/kube" "$@"
 }
 
+# the object as stored, without what the server adds (CONTRACTS.md section 3), nor what
+# Kuscia's controllers add (labels, the routes' public keys) and the CRD defaults (tolerable)
+stored() { # KUBECTL-GET-ARGS...: of the node $NODE
+	kc_kubectl "$NODE" get "$@" -o json | jq -cS 'del(.status) | del(.metadata.uid, .metadata.resourceVersion,
+		.metadata.creationTimestamp, .metadata.generation, .metadata.managedFields, .metadata.labels,
+		.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"],
+		.spec.tokenConfig.sourcePublicKey, .spec.tokenConfig.destinationPublicKey, .spec.tasks[]?.tolerable)
+		| if .metadata.annotations == {} then del(.metadata.annotations) else . end'
+}
+
 # poll_until SECONDS COMMAND...: run COMMAND until it succeeds or SECONDS pass (a functional
 # deadline, not a speed assertion)
 poll_until() {
